@@ -1,0 +1,54 @@
+"""Shared fixtures: settings in a temporary state directory and a real server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from voicebot.config import Settings, load_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings with a private state directory and a known Twilio token."""
+    for name in list(__import__("os").environ):
+        if name.startswith("VOICEBOT_"):
+            monkeypatch.delenv(name)
+    return load_settings(state_dir=tmp_path / "state", twilio={"auth_token": "test-token"})
+
+
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on loopback for the duration; yields its base URL."""
+    port = port or unused_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, ws="websockets",
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+def serve() -> Callable[..., Any]:
+    return serving

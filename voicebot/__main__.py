@@ -1,0 +1,5 @@
+"""Allows `python -m voicebot`."""
+
+from voicebot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,191 @@
+"""Settings in one place: a YAML file, then ``VOICEBOT_*`` environment variables on top.
+
+Validated once at start-up so that a mistake stops the service with a clear message instead of
+failing in the middle of a resident's call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from voicebot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository (or install) root that holds ``flows/``, ``seeds/`` and ``models/``."""
+
+
+class ModelSettings(BaseModel):
+    """Where the models live; empty paths mean the packaged defaults."""
+
+    whisper_dir: Path | None = None
+    """A faster-whisper (CTranslate2) model directory; default: Whisper base assembled in models/."""
+    piper_voice: Path | None = None
+    """A Piper ``.onnx`` voice (its ``.onnx.json`` beside it); default: en_US-joe-medium."""
+    vad_model: Path | None = None
+    """A Silero VAD ``.onnx`` file; default: the one faster-whisper ships."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compute_type: str | None = None
+    """CTranslate2 compute type; default int8 on CPU, float16 on CUDA."""
+
+
+class TwilioSettings(BaseModel):
+    """The carrier account; the token signs every webhook and media websocket."""
+
+    auth_token: str | None = None
+    verify_signatures: bool = True
+    """Switching this off is for local development only and is logged loudly at start-up."""
+
+
+class TransferTargetSettings(BaseModel):
+    """Where one kind of call is handed over, and when someone is there to answer."""
+
+    kind: Literal["number", "sip", "client", "queue"] = "queue"
+    address: str = "council"
+    hours: str = "Mon-Fri 09:00-17:00"
+    """Opening hours as ``Mon-Fri 09:00-17:00; Sat 09:00-12:00``; ``always`` for 24/7."""
+
+
+class AgentAccount(BaseModel):
+    """A person who may log in to the agent desktop; the password is stored as a bcrypt hash."""
+
+    username: str
+    password_hash: str
+    role: Literal["agent", "supervisor"] = "agent"
+    name: str = ""
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to run; see ``docs/configuration.md``."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_url: str | None = None
+    """``https://voicebot.example.gov.uk``; Twilio reaches the service there."""
+    data_dir: Path = ROOT / "seeds"
+    flows_dir: Path = ROOT / "flows"
+    state_dir: Path = ROOT / "var"
+    """Where the SQLite database lives."""
+    models_dir: Path = ROOT / "models"
+    models: ModelSettings = ModelSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    api_token: str | None = None
+    """Bearer token for ``/api/*``; when unset the API answers only requests from loopback."""
+    timezone: str = "Europe/London"
+    transfer_targets: dict[str, TransferTargetSettings] = Field(
+        default_factory=lambda: {"general": TransferTargetSettings()}
+    )
+    agents: list[AgentAccount] = Field(default_factory=list)
+    session_secret: str | None = None
+    """Signs agent-desktop login cookies; a random one is made per start when unset."""
+    retention_days: int = Field(90, ge=1)
+    """Call records older than this are deleted."""
+    store_audio: bool = False
+    """No caller audio is stored unless a council explicitly turns this on."""
+    asr_workers: int | None = None
+    tts_workers: int | None = None
+    log_level: str = "INFO"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (Twilio only streams to wss://)")
+        return value.rstrip("/") if value else value
+
+    @property
+    def database(self) -> Path:
+        return self.state_dir / "voicebot.db"
+
+    @property
+    def twilio_token(self) -> str | None:
+        """The auth token from settings, or Twilio's usual ``TWILIO_AUTH_TOKEN`` variable."""
+        return self.twilio.auth_token or os.environ.get("TWILIO_AUTH_TOKEN")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # load_settings merges file and environment itself
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError("config-unreadable", f"cannot read {path}: {err.strerror}") from err
+    except yaml.YAMLError as err:
+        raise ConfigError("config-not-yaml", f"{path} is not valid YAML: {err}") from err
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError("config-not-mapping", f"{path} must hold a mapping of settings")
+    return loaded
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read the YAML file (``VOICEBOT_CONFIG`` when no path is given), then the environment.
+
+    Environment variables win over the file (``VOICEBOT_TWILIO__AUTH_TOKEN`` sets
+    ``twilio.auth_token``), and ``overrides`` (command-line flags) win over both.
+    """
+    config_path = path or (Path(p) if (p := os.environ.get("VOICEBOT_CONFIG")) else None)
+    merged = _read_yaml(config_path) if config_path else {}
+    _deep_merge(merged, _from_environment(os.environ))
+    _deep_merge(merged, {k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**merged)
+    except ValidationError as err:
+        raise ConfigError("config-invalid", _describe(err, config_path)) from err
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith("VOICEBOT_") or name == "VOICEBOT_CONFIG":
+            continue
+        keys = name.removeprefix("VOICEBOT_").lower().split("__")
+        value: Any = raw
+        if raw[:1] in "[{":
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError as err:
+                raise ConfigError("config-invalid", f"{name} is not valid JSON: {err}") from err
+        _deep_merge(values, _nest(keys, value))
+    return values
+
+
+def _nest(keys: list[str], value: Any) -> dict[str, Any]:
+    for key in reversed(keys[1:]):
+        value = {key: value}
+    return {keys[0]: value}
+
+
+def _deep_merge(into: dict[str, Any], other: Mapping[str, Any]) -> None:
+    for key, value in other.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _describe(err: ValidationError, path: Path | None) -> str:
+    where = f" in {path}" if path else ""
+    lines = [
+        f"{'.'.join(str(part) for part in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors()
+    ]
+    return f"invalid settings{where}:\n  " + "\n  ".join(lines)

@@ -1,0 +1,58 @@
+"""The one stream of things that happen in a call.
+
+Every stage emits a ``CallEvent`` through an injected callback; call records, the agent desktop,
+metrics and golden tests all read this one stream, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class CallEventType(StrEnum):
+    """What happened; the values are stable strings stored in call records."""
+
+    CALL_START = "call-start"
+    SPEECH_START = "speech-start"
+    TURN_END = "turn-end"
+    TRANSCRIPT = "transcript"
+    NOT_HEARD = "not-heard"
+    DIGITS = "digits"
+    INTENT = "intent"
+    SLOT = "slot"
+    VERIFIED = "verified"
+    SAY = "say"
+    HEARD = "heard"
+    BARGE_IN = "barge-in"
+    SILENCE = "silence"
+    TRANSFER = "transfer"
+    ERROR = "error"
+    CALL_END = "call-end"
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One thing that happened in one call, at a wall-clock time (seconds since the epoch)."""
+
+    type: CallEventType
+    call_sid: str
+    data: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.time)
+
+
+EventSink = Callable[[CallEvent], None]
+"""Receives events; must not block (records queue their writes)."""
+
+
+def fan_out(*sinks: EventSink) -> EventSink:
+    """One sink that hands each event to several, so each consumer stays independent."""
+
+    def emit(event: CallEvent) -> None:
+        for sink in sinks:
+            sink(event)
+
+    return emit

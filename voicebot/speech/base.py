@@ -1,0 +1,85 @@
+"""What the rest of voicebot may know of speech engines: protocols and value objects.
+
+Only ``voicebot.app`` and the CLI build concrete engines; sessions depend on these protocols so
+that any faster-whisper model or Piper voice can be swapped in by configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+SAMPLE_RATE = 16_000
+"""Rate the recogniser and the VAD work at; the listener resamples caller audio to it once."""
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What the dialogue expects at this step, to bias recognition and end-of-turn.
+
+    ``expect`` names the slot type being asked for (``postcode``, ``account``, ``yes_no``,
+    ``choice``...), ``phrases`` are words likely to be said (options just offered, street names),
+    ``is_complete`` says whether a partial transcript already answers the question.
+    """
+
+    expect: str | None = None
+    phrases: tuple[str, ...] = ()
+    prompt: str = ""
+    is_complete: Callable[[str], bool] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What the recogniser heard, with how sure it is; ``alternatives`` are other hypotheses."""
+
+    text: str
+    confidence: float
+    no_speech_probability: float = 0.0
+    alternatives: tuple[str, ...] = ()
+    audio_seconds: float = 0.0
+    decode_seconds: float = 0.0
+
+    @property
+    def heard(self) -> bool:
+        """False when the text is probably invented from noise or silence."""
+        return bool(self.text.strip()) and self.confidence >= 0.35 and (
+            self.no_speech_probability < 0.6
+        )
+
+
+class VadStream(Protocol):
+    """Per-call voice activity state; one window of ``window_samples`` at 16 kHz at a time."""
+
+    window_samples: int
+
+    def probability(self, window: np.ndarray) -> float: ...
+
+    def reset(self) -> None: ...
+
+
+class Vad(Protocol):
+    """A shared voice activity model that hands out per-call streams."""
+
+    def stream(self) -> VadStream: ...
+
+
+class Recognizer(Protocol):
+    """Speech to text; runs off the event loop and never blocks it."""
+
+    async def transcribe(self, audio: np.ndarray, hints: Hints) -> Transcript:
+        """Transcribe float32 16 kHz mono audio of one utterance."""
+        ...
+
+
+class Synthesizer(Protocol):
+    """Text to speech, one sentence at a time, so the first audio leaves early."""
+
+    @property
+    def sample_rate(self) -> int: ...
+
+    def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        """PCM16 mono at ``sample_rate``, yielded sentence by sentence."""
+        ...
