@@ -1,0 +1,82 @@
+"""The dialogue's vocabulary: what a caller's turn looks like, and what the bot does next.
+
+The engine takes ``CallerTurn``s and returns ``Action``s; it knows nothing of audio or sockets,
+so the same flows run in a phone call, in ``voicebot chat`` and in conversation tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the bot is waiting for, so listening can be tuned to it.
+
+    ``slot_type`` is the type of the slot being asked for (``postcode``, ``address``,
+    ``account``, ``yes_no``, ``choice``, ``date``, ``number``, ``text``) or None for an open
+    question; ``options`` are the choices just offered; ``phrases`` are words likely to be said
+    (street names at the caller's postcode, council vocabulary); ``max_digits`` is set when keypad
+    digits are accepted and says how many make a whole answer.
+    """
+
+    slot_type: str | None = None
+    options: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    max_digits: int | None = None
+
+
+@dataclass(frozen=True)
+class CallerTurn:
+    """One thing the caller said or keyed: text (normalised later), other hypotheses, or digits."""
+
+    text: str = ""
+    alternatives: tuple[str, ...] = ()
+    digits: str = ""
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak this; ``interruptible=False`` for notices the caller must hear in full."""
+
+    text: str
+    interruptible: bool = True
+
+
+@dataclass(frozen=True)
+class Listen:
+    """Wait for the caller; after ``timeout`` seconds of silence the engine is told."""
+
+    expect: Expectation = field(default_factory=Expectation)
+    timeout: float = 6.0
+
+
+@dataclass(frozen=True)
+class Handover:
+    """Transfer to a person. ``team`` picks the transfer target (``council_tax``, ``bins``,
+    ``general``); ``reason`` is for the agent and the figures; ``summary`` is the one-line
+    spoken whisper the agent hears ("Council tax enquiry, account verified, moving home")."""
+
+    team: str
+    reason: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Hangup:
+    """The call is finished; ``reason`` says why (``completed``, ``no-response``...)."""
+
+    reason: str = "completed"
+
+
+Action = Say | Listen | Handover | Hangup
+
+
+class AgentHours(Protocol):
+    """Whether people are there to take a transfer, injected into the engine by the app."""
+
+    def closed_message(self, team: str) -> str | None:
+        """None when the team is open now; otherwise a sentence saying when it is open."""
+        ...
