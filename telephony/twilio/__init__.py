@@ -1,0 +1,1 @@
+"""Twilio Media Streams: TwiML webhooks, the media websocket, and a client playing Twilio."""

@@ -1,0 +1,171 @@
+"""The Twilio endpoints: voice webhook, media websocket, ``<Connect action>``, status.
+
+Every endpoint checks ``X-Twilio-Signature`` before doing anything, so a forged request gets a
+403 and starts nothing. Only ``/twilio/*`` is meant to be reachable from the internet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response, WebSocket
+from starlette.datastructures import FormData
+from twilio.request_validator import RequestValidator
+
+from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
+from telephony.twilio import signature, twiml
+from telephony.twilio.outcomes import OutcomeBook
+from telephony.twilio.stream import StreamPolicy, await_start, run_call
+
+_LOGGER = logging.getLogger(__name__)
+_XML = "application/xml"
+
+
+@dataclass
+class TwilioOptions:
+    """Telephony-side settings for the Twilio adapter (the app maps its config onto these)."""
+
+    auth_token: str | None
+    verify_signatures: bool = True
+    """Off only for local development; the router logs a warning when it is."""
+    public_url: str | None = None
+    """``https://voicebot.example.gov.uk``; default: rebuilt from the request's (forwarded) host."""
+    fallback: Outcome = field(default_factory=lambda: Outcome("hangup", reason="no-outcome"))
+    """For calls whose conversation failed or whose outcome is unknown."""
+    lead: float = 0.1
+    """How far outbound audio may run ahead of real time (the most a ``clear`` lets through)."""
+    outcome_wait: float = 5.0
+    """How long the action URL waits for a conversation that is still finishing."""
+    transfer_failed_message: str = (
+        "Sorry, nobody is free to take your call right now. Please call back later. Goodbye."
+    )
+    stats: Counter[str] = field(default_factory=Counter)
+    """Dropped-message counts by reason, dropped calls and handler errors (for /metrics)."""
+
+
+def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOptions
+                ) -> APIRouter:
+    """The ``/twilio/*`` routes, running ``handler`` for each call's media stream."""
+    if options.verify_signatures and not options.auth_token:
+        raise ValueError("no Twilio auth token: set twilio.auth_token or TWILIO_AUTH_TOKEN "
+                         "(or switch verify_signatures off for local development only)")
+    if not options.verify_signatures:
+        _LOGGER.warning("Twilio signature checks are OFF: anyone can place calls into this "
+                        "service. Never run like this where the internet can reach it.")
+    validator = RequestValidator(options.auth_token or "")
+    book = OutcomeBook()
+    policy = StreamPolicy(fallback=options.fallback, lead=options.lead, stats=options.stats)
+    router = APIRouter(prefix="/twilio", tags=["twilio"])
+
+    async def signed_form(request: Request) -> FormData:
+        form = await request.form()
+        if options.verify_signatures:
+            url = signature.signed_url(request.url, request.headers, options.public_url,
+                                       websocket=False)
+            if not signature.is_valid(validator, url, form, request.headers):
+                options.stats["bad-signature"] += 1
+                _LOGGER.warning("rejected %s: missing or wrong X-Twilio-Signature for %s",
+                                request.url.path, url)
+                raise HTTPException(status_code=403, detail="invalid Twilio signature")
+        return form
+
+    def base(request: Request | WebSocket) -> str:
+        return signature.public_base(request.url, request.headers, options.public_url)
+
+    @router.post("/voice")
+    async def voice(request: Request) -> Response:
+        form = await signed_form(request)
+        call_sid = _required(form, "CallSid")
+        caller, called = str(form.get("From", "")), str(form.get("To", ""))
+        observer.call_ringing(call_sid, caller, called)
+        http_base = base(request)
+        if not http_base.startswith("https://"):
+            _LOGGER.warning("answering call %s with a ws:// stream URL; Twilio needs https",
+                            call_sid)
+        body = twiml.connect_stream(
+            f"{signature.websocket_base(http_base)}/twilio/media",
+            f"{http_base}/twilio/after",
+            {"callSid": call_sid, "from": caller, "to": called},
+        )
+        return Response(body, media_type=_XML)
+
+    @router.websocket("/media")
+    async def media(websocket: WebSocket) -> None:
+        if options.verify_signatures:
+            url = signature.signed_url(websocket.url, websocket.headers, options.public_url,
+                                       websocket=True)
+            if not signature.is_valid(validator, url, {}, websocket.headers):
+                options.stats["bad-signature"] += 1
+                _LOGGER.warning("rejected media websocket: missing or wrong signature for %s",
+                                url)
+                await websocket.close(code=1008)  # before accept: the handshake gets a 403
+                return
+        await websocket.accept()
+        start = await await_start(websocket, policy)
+        if start is None:
+            return
+        details = start["start"]
+        parameters = details["customParameters"]
+        info = CallInfo(
+            call_sid=details["callSid"],
+            stream_sid=details["streamSid"],
+            from_number=parameters.get("from", ""),
+            to_number=parameters.get("to", ""),
+            carrier="twilio",
+            parameters=dict(parameters),
+        )
+        _LOGGER.info("call %s: media stream %s started", info.call_sid, info.stream_sid)
+        outcome = await run_call(websocket, info, handler, policy, book, observer.call_dropped)
+        _LOGGER.info("call %s: stream over; outcome %s (%s)", info.call_sid, outcome.kind,
+                     outcome.reason)
+
+    @router.post("/after")
+    async def after(request: Request) -> Response:
+        form = await signed_form(request)
+        call_sid = _required(form, "CallSid")
+        outcome = await book.wait(call_sid, options.outcome_wait)
+        if outcome is None:
+            _LOGGER.warning("call %s: no outcome known at the action URL; using fallback",
+                            call_sid)
+            outcome = options.fallback
+        http_base = base(request)
+        body = twiml.for_outcome(
+            outcome,
+            call_sid,
+            whisper_twiml_url=f"{http_base}/twilio/whisper/{call_sid}",
+            dial_action_url=f"{http_base}/twilio/dial-done",
+        )
+        return Response(body, media_type=_XML)
+
+    @router.post("/whisper/{call_sid}")
+    async def whisper(call_sid: str, request: Request) -> Response:
+        await signed_form(request)
+        outcome = book.get(call_sid)
+        return Response(twiml.play(outcome.whisper_url if outcome else None), media_type=_XML)
+
+    @router.post("/dial-done")
+    async def dial_done(request: Request) -> Response:
+        form = await signed_form(request)
+        status = str(form.get("DialCallStatus", ""))
+        if status in twiml.FAILED_DIAL_STATUSES:
+            _LOGGER.warning("call %s: transfer not answered (%s)", form.get("CallSid"), status)
+        return Response(twiml.after_dial(status, options.transfer_failed_message),
+                        media_type=_XML)
+
+    @router.post("/status")
+    async def status(request: Request) -> Response:
+        form = await signed_form(request)
+        observer.call_status(_required(form, "CallSid"), str(form.get("CallStatus", "")))
+        return Response(status_code=204)
+
+    return router
+
+
+def _required(form: FormData | dict[str, Any], name: str) -> str:
+    value = form.get(name)
+    if not isinstance(value, str) or not value:
+        raise HTTPException(status_code=400, detail=f"missing {name}")
+    return value
