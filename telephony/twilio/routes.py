@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, Response, WebSocket
 from starlette.datastructures import FormData
@@ -22,6 +23,7 @@ from telephony.twilio.stream import StreamPolicy, await_start, run_call
 
 _LOGGER = logging.getLogger(__name__)
 _XML = "application/xml"
+_MAX_FORM_BYTES = 65_536
 
 
 @dataclass
@@ -61,7 +63,7 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     router = APIRouter(prefix="/twilio", tags=["twilio"])
 
     async def signed_form(request: Request) -> FormData:
-        form = await request.form()
+        form = await _read_form(request)
         if options.verify_signatures:
             url = signature.signed_url(request.url, request.headers, options.public_url,
                                        websocket=False)
@@ -162,6 +164,18 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
         return Response(status_code=204)
 
     return router
+
+
+async def _read_form(request: Request) -> FormData:
+    """Twilio's form-encoded parameters (parsed here: no multipart library needed)."""
+    body = await request.body()
+    if len(body) > _MAX_FORM_BYTES:
+        raise HTTPException(status_code=413, detail="webhook body too large")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        raise HTTPException(status_code=400, detail="webhook body is not UTF-8") from None
+    return FormData(pairs)
 
 
 def _required(form: FormData | dict[str, Any], name: str) -> str:
