@@ -90,7 +90,7 @@ class MediaStreamCall:
 
     async def mark(self, name: str) -> None:
         if self._stopped is not None:
-            self._resolve(name, cleared=True)
+            self._remember(name, cleared=True)  # nobody will hear it; waiters must not hang
             return
         self._pending[name] = asyncio.Event()
         self.pacer.push_mark(name)
@@ -194,11 +194,14 @@ class MediaStreamCall:
         if event is None:
             return  # an echo of a mark already cleared, or one we never sent
         event.set()
+        self._remember(name, cleared)
+        if name != _CLOSE_MARK:
+            self._inbox.put_nowait(MarkPlayed(name, cleared))
+
+    def _remember(self, name: str, cleared: bool) -> None:
         self._resolved[name] = cleared
         while len(self._resolved) > _RESOLVED_MEMORY:
             self._resolved.popitem(last=False)
-        if name != _CLOSE_MARK:
-            self._inbox.put_nowait(MarkPlayed(name, cleared))
 
     async def _send_frame(self, pcm: bytes) -> None:
         await self._send(serializer.encode_audio(self._info.stream_sid, pcm))

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, Response, WebSocket
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from twilio.request_validator import RequestValidator
 
 from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
@@ -175,7 +175,7 @@ async def _read_form(request: Request) -> FormData:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
         raise HTTPException(status_code=400, detail="webhook body is not UTF-8") from None
-    return FormData(pairs)
+    return FormData(list[tuple[str, str | UploadFile]](pairs))
 
 
 def _required(form: FormData | dict[str, Any], name: str) -> str:

@@ -29,6 +29,8 @@ def decode_payload(payload: str) -> bytes:
         raise ProtocolViolation("bad-base64", f"payload starts {payload[:12]!r}") from None
     if not ulaw:
         raise ProtocolViolation("empty-frame")
+    if len(ulaw) > MAX_FRAME_BYTES:
+        raise ProtocolViolation("oversized-frame", f"{len(ulaw)} bytes")
     return ulaw_to_pcm16(ulaw)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest_asyncio
 from fastapi import FastAPI
 
-from telephony.twilio.caller import CallReport, Keys, ScriptedCaller, Silence, Speech
+from telephony.twilio.caller import CallerStep, CallReport, Keys, ScriptedCaller, Silence, Speech
 from telephony.twilio.client import TwilioClient
 from telephony.twilio.routes import TwilioOptions, make_router
 from tests.conftest import serving
@@ -36,7 +36,8 @@ async def service() -> AsyncIterator[Service]:
         yield Service(url, bot, recorder, options)
 
 
-async def place(url: str, steps: list, *, hang_up: bool = False, **client: str) -> CallReport:
+async def place(url: str, steps: list[CallerStep], *, hang_up: bool = False, **client: str
+                ) -> CallReport:
     async with TwilioClient(url, TOKEN, **client) as twilio:
         return await ScriptedCaller(twilio, quiet=0.4, reply_timeout=3.0).run(
             steps, hang_up=hang_up)

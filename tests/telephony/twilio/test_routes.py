@@ -238,7 +238,7 @@ async def test_clear_stops_playback_and_resolves_pending_marks(service: Service)
         while frames_before_clear < 10:
             frames_before_clear += json.loads(await stream.socket.recv())["event"] == "media"
     await stream.send_dtmf("#")
-    events = []
+    events: list[dict[str, object]] = []
     async with asyncio.timeout(3):
         while not events or events[-1]["event"] != "clear":
             events.append(json.loads(await stream.socket.recv()))
