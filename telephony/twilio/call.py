@@ -115,8 +115,8 @@ class MediaStreamCall:
             return False
         return True
 
-    async def close(self) -> None:
-        """Let queued audio finish playing (bounded), then end the stream."""
+    async def close(self, farewell: str | None = None) -> None:
+        """Let queued audio finish playing (bounded), send ``farewell``, end the stream."""
         if self._closing:
             return
         self._closing = True
@@ -129,6 +129,8 @@ class MediaStreamCall:
                     self.pacer.push_mark(_CLOSE_MARK)
                     await self._pending[_CLOSE_MARK].wait()
         self.end("closed")
+        if farewell is not None:
+            await self._send(farewell)
         if self._transport_open:
             self._transport_open = False
             with contextlib.suppress(TransportClosed):

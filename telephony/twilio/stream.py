@@ -116,6 +116,7 @@ async def run_call(
     policy: StreamPolicy,
     book: OutcomeBook,
     on_drop: Callable[[str, str], None],
+    farewell: Callable[[Outcome], str] | None = None,
 ) -> Outcome:
     """Converse over an accepted socket whose ``start`` has been read; returns the outcome."""
     call = MediaStreamCall(info, SocketTransport(websocket), lead=policy.lead,
@@ -136,7 +137,7 @@ async def run_call(
         with contextlib.suppress(asyncio.CancelledError):
             outcome = await conversation
         book.settle(info.call_sid, outcome)
-        await call.close()
+        await call.close(farewell(outcome) if farewell else None)
         return outcome
     finally:
         for task in (conversation, reader, pacer):

@@ -58,6 +58,8 @@ class EchoBot:
     digits: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     stopped: dict[str, str] = field(default_factory=dict)
+    echoes: int = 0
+    utterances: list[bytes] = field(default_factory=list)
 
     async def __call__(self, call: Call) -> Outcome:
         self.calls.append(call.info.call_sid)
@@ -86,6 +88,8 @@ class EchoBot:
                     quiet += 1
                     if quiet >= 10:  # 200 ms of quiet ends the turn
                         turn += 1
+                        self.echoes += 1
+                        self.utterances.append(b"".join(utterance))
                         await call.play(b"".join(utterance))
                         await call.mark(f"echo-{turn}")
                         utterance, quiet = [], 0
