@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 """Registrars for the staff tools (flows, chat, call), each in its own module."""
 
+from voicebot import simulator  # noqa: E402  (its heavy imports happen only when it runs)
+
+EXTRA_COMMANDS.append(simulator.register)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)

@@ -95,7 +95,7 @@ async def evaluate(devtools: ClientConnection, expression: str) -> Any:
 
 async def page_until(devtools: ClientConnection, expression: str, within: float) -> Any:
     async with asyncio.timeout(within):
-        while not (value := await evaluate(devtools, expression)):
+        while not (value := await evaluate(devtools, expression)):  # noqa: ASYNC110
             await asyncio.sleep(0.2)
     return value
 
