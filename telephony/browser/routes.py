@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse
 
 from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio.outcomes import OutcomeBook
-from telephony.twilio.stream import StreamPolicy, await_start, run_call
+from telephony.twilio.stream import GuardedObserver, StreamPolicy, await_start, run_call
 
 _LOGGER = logging.getLogger(__name__)
 _STATIC = files("telephony.browser") / "static"
@@ -43,6 +43,7 @@ def make_router(
     stats: Counter[str] | None = None,
 ) -> APIRouter:
     """``/phone`` routes running ``handler`` for each browser call."""
+    guarded = GuardedObserver(observer) if observer is not None else None
     policy = StreamPolicy(fallback=fallback or Outcome("hangup", reason="no-outcome"), lead=lead,
                           stats=stats if stats is not None else Counter())
     book = OutcomeBook(keep=60.0)
@@ -79,12 +80,12 @@ def make_router(
             parameters=dict(start["start"]["customParameters"]),
         )
         _LOGGER.info("browser call %s started", info.call_sid)
-        if observer is not None:
-            observer.call_ringing(info.call_sid, info.from_number, info.to_number)
+        if guarded is not None:
+            guarded.call_ringing(info.call_sid, info.from_number, info.to_number)
 
         def on_drop(call_sid: str, reason: str) -> None:
-            if observer is not None:
-                observer.call_dropped(call_sid, reason)
+            if guarded is not None:
+                guarded.call_dropped(call_sid, reason)
 
         def farewell(outcome: Outcome) -> str:
             return json.dumps({"event": "outcome", "kind": outcome.kind,

@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio import signature, twiml
 from telephony.twilio.outcomes import OutcomeBook
-from telephony.twilio.stream import StreamPolicy, await_start, run_call
+from telephony.twilio.stream import GuardedObserver, StreamPolicy, await_start, run_call
 
 _LOGGER = logging.getLogger(__name__)
 _XML = "application/xml"
@@ -57,6 +57,7 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     if not options.verify_signatures:
         _LOGGER.warning("Twilio signature checks are OFF: anyone can place calls into this "
                         "service. Never run like this where the internet can reach it.")
+    observer = GuardedObserver(observer)
     validator = RequestValidator(options.auth_token or "")
     book = OutcomeBook()
     policy = StreamPolicy(fallback=options.fallback, lead=options.lead, stats=options.stats)

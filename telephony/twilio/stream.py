@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from telephony.call import CallHandler, CallInfo, Outcome
+from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio.call import MediaStreamCall, TransportClosed
 from telephony.twilio.messages import ProtocolViolation, StartMessage, parse_inbound
 from telephony.twilio.outcomes import OutcomeBook
@@ -33,6 +33,29 @@ class StreamPolicy:
     start_timeout: float = 10.0
     hangup_grace: float = 30.0
     stats: Counter[str] = field(default_factory=Counter)
+
+
+class GuardedObserver:
+    """Passes calls on to an observer; its failure is logged and never ends the call."""
+
+    def __init__(self, observer: CallObserver) -> None:
+        self._observer = observer
+
+    def call_ringing(self, call_sid: str, from_number: str, to_number: str) -> None:
+        self._guard("call_ringing", call_sid, from_number, to_number)
+
+    def call_status(self, call_sid: str, status: str) -> None:
+        self._guard("call_status", call_sid, status)
+
+    def call_dropped(self, call_sid: str, reason: str) -> None:
+        self._guard("call_dropped", call_sid, reason)
+
+    def _guard(self, method: str, call_sid: str, *args: str) -> None:
+        try:
+            getattr(self._observer, method)(call_sid, *args)
+        except Exception:
+            # Record keeping is not worth a resident's call: log it loudly and carry on.
+            _LOGGER.exception("call %s: observer %s failed", call_sid, method)
 
 
 class SocketTransport:

@@ -39,7 +39,7 @@ async def service() -> AsyncIterator[Service]:
 async def place(url: str, steps: list[CallerStep], *, hang_up: bool = False, **client: str
                 ) -> CallReport:
     async with TwilioClient(url, TOKEN, **client) as twilio:
-        return await ScriptedCaller(twilio, quiet=0.4, reply_timeout=3.0).run(
+        return await ScriptedCaller(twilio, quiet=0.4, reply_timeout=1.5).run(
             steps, hang_up=hang_up)
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from telephony.call import Outcome, TransferTarget
 from telephony.events import AudioIn, DigitIn, MarkPlayed, StreamStopped
 from telephony.twilio import messages
 from telephony.twilio.caller import Keys, ScriptedCaller
@@ -256,3 +257,25 @@ async def test_clear_stops_playback_and_resolves_pending_marks(service: Service)
         MarkPlayed("greeting", cleared=True)]
     assert DigitIn("#") in service.bot.seen
     assert not any(isinstance(e, AudioIn) for e in service.bot.seen)
+
+
+class BrokenRecords(Recorder):
+    def call_ringing(self, call_sid: str, from_number: str, to_number: str) -> None:
+        raise RuntimeError("database is locked")
+
+
+async def test_a_failing_observer_or_handler_never_ends_the_call(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def crashes(call: object) -> Outcome:
+        raise RuntimeError("conversation bug")
+
+    fallback = Outcome("transfer", "error", TransferTarget("number", "+441130000001"))
+    app = FastAPI()
+    app.include_router(make_router(crashes, BrokenRecords(),
+                                   TwilioOptions(auth_token=TOKEN, fallback=fallback)))
+    async with serving(app) as url, TwilioClient(url, TOKEN) as twilio:
+        report = await ScriptedCaller(twilio, quiet=0.2, reply_timeout=0.5).run([])
+    assert "+441130000001" in report.outcome_twiml and report.ended_by == "bot"
+    assert "observer call_ringing failed" in caplog.text
+    assert "conversation failed" in caplog.text
