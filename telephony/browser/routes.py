@@ -39,7 +39,7 @@ def make_router(
     observer: CallObserver | None = None,
     *,
     fallback: Outcome | None = None,
-    lead: float = 0.1,
+    lead: float = 0.2,
     stats: Counter[str] | None = None,
 ) -> APIRouter:
     """``/phone`` routes running ``handler`` for each browser call."""

@@ -37,8 +37,9 @@ class TwilioOptions:
     """``https://voicebot.example.gov.uk``; default: rebuilt from the request's (forwarded) host."""
     fallback: Outcome = field(default_factory=lambda: Outcome("hangup", reason="no-outcome"))
     """For calls whose conversation failed or whose outcome is unknown."""
-    lead: float = 0.1
-    """How far outbound audio may run ahead of real time (the most a ``clear`` lets through)."""
+    lead: float = 0.2
+    """How far outbound audio may run ahead of real time: the most a ``clear`` lets through,
+    and the slack that rides out network jitter and event-loop stalls without gaps."""
     outcome_wait: float = 5.0
     """How long the action URL waits for a conversation that is still finishing."""
     transfer_failed_message: str = (
@@ -64,11 +65,15 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     router = APIRouter(prefix="/twilio", tags=["twilio"])
 
     async def signed_form(request: Request) -> FormData:
-        form = await _read_form(request)
+        """The webhook's parameters: the form of a POST, the query of a GET (if so configured)."""
+        if request.method == "GET":
+            form, signed_params = FormData(list(request.query_params.multi_items())), FormData()
+        else:
+            form = signed_params = await _read_form(request)
         if options.verify_signatures:
             url = signature.signed_url(request.url, request.headers, options.public_url,
                                        websocket=False)
-            if not signature.is_valid(validator, url, form, request.headers):
+            if not signature.is_valid(validator, url, signed_params, request.headers):
                 options.stats["bad-signature"] += 1
                 _LOGGER.warning("rejected %s: missing or wrong X-Twilio-Signature for %s",
                                 request.url.path, url)
@@ -78,7 +83,7 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     def base(request: Request | WebSocket) -> str:
         return signature.public_base(request.url, request.headers, options.public_url)
 
-    @router.post("/voice")
+    @router.api_route("/voice", methods=["GET", "POST"])
     async def voice(request: Request) -> Response:
         form = await signed_form(request)
         call_sid = _required(form, "CallSid")
@@ -158,7 +163,7 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
         return Response(twiml.after_dial(status, options.transfer_failed_message),
                         media_type=_XML)
 
-    @router.post("/status")
+    @router.api_route("/status", methods=["GET", "POST"])
     async def status(request: Request) -> Response:
         form = await signed_form(request)
         observer.call_status(_required(form, "CallSid"), str(form.get("CallStatus", "")))

@@ -29,7 +29,7 @@ class StreamPolicy:
     """How patient the service is with a stream, and what a failed conversation becomes."""
 
     fallback: Outcome
-    lead: float = 0.1
+    lead: float = 0.2
     start_timeout: float = 10.0
     hangup_grace: float = 30.0
     stats: Counter[str] = field(default_factory=Counter)

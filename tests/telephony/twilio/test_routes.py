@@ -279,3 +279,14 @@ async def test_a_failing_observer_or_handler_never_ends_the_call(
     assert "+441130000001" in report.outcome_twiml and report.ended_by == "bot"
     assert "observer call_ringing failed" in caplog.text
     assert "conversation failed" in caplog.text
+
+
+async def test_a_get_webhook_is_signed_over_its_query(service: Service) -> None:
+    url = f"{service.url}/twilio/voice?CallSid=CA7&From=%2B447700900123&To=%2B441134960000"
+    async with TwilioClient(service.url, TOKEN) as twilio:
+        good = await twilio._http.get(url, headers={SIGNATURE_HEADER: sign(TOKEN, url)})
+        bad = await twilio._http.get(url.replace("CA7", "CA8"),
+                                     headers={SIGNATURE_HEADER: sign(TOKEN, url)})
+    assert good.status_code == 200 and "<Stream" in good.text
+    assert bad.status_code == 403
+    assert service.recorder.ringing == [("CA7", "+447700900123", "+441134960000")]
