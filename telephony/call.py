@@ -67,7 +67,7 @@ class Call(Protocol):
     async def clear(self) -> None:
         """Drop all queued audio now (barge-in); pending marks come back as cleared."""
 
-    async def wait_played(self, name: str, timeout: float) -> bool:
+    async def wait_played(self, name: str, timeout: float) -> bool:  # noqa: ASYNC109
         """Wait until mark ``name`` has been played or cleared; False on timeout."""
         ...
 

@@ -15,7 +15,8 @@ def _decode_table() -> np.ndarray:
     mantissa = codes & 0x0F
     magnitude = ((mantissa << 3) + _BIAS) << exponent
     sample = magnitude - _BIAS
-    return np.where(sign != 0, -sample, sample).astype(np.int16)
+    decoded: np.ndarray = np.where(sign != 0, -sample, sample).astype(np.int16)
+    return decoded
 
 
 def _encode_table() -> np.ndarray:
