@@ -26,7 +26,8 @@ def _encode_table() -> np.ndarray:
     exponent = np.floor(np.log2(magnitude)).astype(np.int32) - 7
     exponent = np.clip(exponent, 0, 7)
     mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
+    encoded: np.ndarray = (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
+    return encoded
 
 
 _DECODE = _decode_table()
