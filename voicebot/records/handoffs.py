@@ -1,0 +1,123 @@
+"""The agents' queue of transferred calls, kept in the call records database.
+
+Claiming is one conditional ``UPDATE``: when two agents claim the same call at once, SQLite
+lets exactly one of them change the row, and the other is told who has it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Literal
+
+from voicebot.logs import redact_numbers
+from voicebot.records.shapes import HANDOFF_SELECT, handoff_json, turn_json
+from voicebot.records.store import CallRecords
+
+CloseOutcome = Literal["resolved", "callback", "other"]
+
+
+class ClaimError(Exception):
+    """An agent cannot claim or close this call; ``message`` says why, for the agent."""
+
+    def __init__(self, status: Literal["missing", "taken", "closed"], message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+_MISSING = "There is no transferred call with that reference."
+_CLOSED = "This call has already been closed."
+
+
+class HandoffQueue:
+    """Reads and changes the queue; every method blocks, so call it from a worker thread."""
+
+    def __init__(self, records: CallRecords) -> None:
+        self.records = records
+
+    def waiting(self, since: float, with_transcript: bool = True) -> list[dict[str, Any]]:
+        """Transferred calls queued after ``since`` and not yet closed, oldest first."""
+
+        def query(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            rows = conn.execute(HANDOFF_SELECT + " WHERE h.queued_at >= ? AND h.closed_at IS NULL"
+                                " ORDER BY h.queued_at", (since,)).fetchall()
+            entries = [handoff_json(row) for row in rows]
+            if with_transcript:
+                for entry in entries:
+                    entry["transcript"] = _turns(conn, entry["call_sid"])
+            return entries
+
+        return self.records.read(query)
+
+    def get(self, sid: str, with_transcript: bool = False) -> dict[str, Any] | None:
+        """One transferred call's context for an agent; None if it was never transferred."""
+
+        def query(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            row = conn.execute(HANDOFF_SELECT + " WHERE h.sid=?", (sid,)).fetchone()
+            if row is None:
+                return None
+            entry = handoff_json(row)
+            if with_transcript:
+                entry["transcript"] = _turns(conn, sid)
+            return entry
+
+        return self.records.read(query)
+
+    def claim(self, sid: str, agent: str) -> dict[str, Any]:
+        """Give the call to ``agent``; of several agents claiming it, exactly one succeeds."""
+        now = self.records.now()
+
+        def query(conn: sqlite3.Connection) -> str | None:
+            changed = conn.execute(
+                "UPDATE handoffs SET claimed_by=?, claimed_at=? "
+                "WHERE sid=? AND claimed_by IS NULL AND closed_at IS NULL",
+                (agent, now, sid)).rowcount
+            if changed:
+                return None
+            row = conn.execute("SELECT claimed_by FROM handoffs WHERE sid=?", (sid,)).fetchone()
+            if row is None:
+                return "missing"
+            return "closed" if row["claimed_by"] is None else str(row["claimed_by"])
+
+        holder = self.records.read(query)
+        if holder == "missing":
+            raise ClaimError("missing", _MISSING)
+        if holder == "closed":
+            raise ClaimError("closed", _CLOSED)
+        if holder is not None and holder != agent:
+            raise ClaimError("taken", f"This call has already been taken by {holder}.")
+        return self._entry(sid)
+
+    def close(self, sid: str, agent: str, outcome: CloseOutcome, note: str,
+              any_agent: bool = False) -> dict[str, Any]:
+        """Record how the call ended for the agent; only its claimer (or a supervisor) may."""
+        now = self.records.now()
+
+        def query(conn: sqlite3.Connection) -> bool:
+            return bool(conn.execute(
+                "UPDATE handoffs SET outcome=?, note=?, closed_at=?, closed_by=? "
+                "WHERE sid=? AND closed_at IS NULL AND (claimed_by=? OR ?)",
+                (outcome, redact_numbers(note), now, agent, sid, agent, any_agent),
+            ).rowcount)
+
+        if not self.records.read(query):
+            entry = self.get(sid)
+            if entry is None:
+                raise ClaimError("missing", _MISSING)
+            if entry["closed_at"] is not None:
+                raise ClaimError("closed", _CLOSED)
+            if entry["claimed_by"] is None:
+                raise ClaimError("taken", "Claim this call before closing it.")
+            raise ClaimError("taken", f"This call belongs to {entry['claimed_by']}.")
+        return self._entry(sid)
+
+    def _entry(self, sid: str) -> dict[str, Any]:
+        entry = self.get(sid)
+        if entry is None:  # deleted by retention between the two statements
+            raise ClaimError("missing", _MISSING)
+        return entry
+
+
+def _turns(conn: sqlite3.Connection, sid: str) -> list[dict[str, Any]]:
+    return [turn_json(t) for t in conn.execute("SELECT * FROM turns WHERE sid=? ORDER BY id",
+                                               (sid,))]

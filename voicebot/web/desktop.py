@@ -1,0 +1,269 @@
+"""The agent desktop: log in, watch transferred calls arrive live, claim one, record how it went.
+
+Plain HTML and JavaScript (no build step) under ``/desktop``. The queue is pushed with
+server-sent events: the ``LiveQueue`` sink wakes each open page when a call is transferred,
+claimed or closed, and every page resynchronises from the records now and then, so nothing is
+missed across a reconnect. Supervisors also get today's figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime
+from pathlib import Path
+from string import Template
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    StreamingResponse,
+)
+from pydantic import BaseModel, Field
+
+from voicebot.config import Settings
+from voicebot.records import CallRecords, ClaimError, HandoffQueue
+from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent, LoginThrottle, SessionSigner
+from voicebot.web.live import LiveQueue
+
+_LOGGER = logging.getLogger(__name__)
+_HERE = Path(__file__).parent
+_STATIC = {"desktop.js": "text/javascript", "supervisor.js": "text/javascript",
+           "desktop.css": "text/css"}
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+QUEUE_HOURS = 24
+"""Unclosed transfers younger than this are shown in the queue."""
+RESYNC_SECONDS = 15.0
+"""Each open page gets the whole queue again this often (and that keeps proxies from timing out)."""
+STREAM_SECONDS = 300.0
+"""Each event stream ends after this and the browser reconnects, so shutdown is never held up."""
+
+
+class CloseRequest(BaseModel):
+    """How the agent left the call; ``other`` needs a note saying what happened."""
+
+    outcome: Literal["resolved", "callback", "other"]
+    note: str = Field("", max_length=2000)
+
+
+def _template(name: str) -> Template:
+    return Template((_HERE / "templates" / name).read_text(encoding="utf-8"))
+
+
+def _page(template: Template, status: int = 200, **values: str) -> HTMLResponse:
+    body = template.safe_substitute({k: html.escape(v) for k, v in values.items()})
+    return HTMLResponse(body, status_code=status, headers=_PAGE_HEADERS)
+
+
+def make_desktop_router(
+    records: CallRecords,
+    settings: Settings,
+    live: LiveQueue,
+    *,
+    throttle: LoginThrottle | None = None,
+    clock: Callable[[], float] = time.time,
+) -> APIRouter:
+    """``/desktop/*``: login, the live queue, call context, claims, outcomes, figures."""
+    accounts = Accounts(settings.agents)
+    if not len(accounts):
+        _LOGGER.warning("no agent accounts configured: nobody can log in to /desktop "
+                        "(add one with `voicebot agents add`)")
+    signer = SessionSigner(settings, clock=clock)
+    throttle = throttle or LoginThrottle()
+    handoffs = HandoffQueue(records)
+    zone = ZoneInfo(settings.timezone)
+    pages = {name: _template(f"{name}.html") for name in ("login", "desktop", "supervisor")}
+    router = APIRouter(prefix="/desktop", include_in_schema=False)
+
+    def signed_in(request: Request) -> Agent | None:
+        username = signer.username(request.cookies.get(COOKIE))
+        return accounts.find(username) if username else None
+
+    def agent_api(request: Request) -> Agent:
+        agent = signed_in(request)
+        if agent is None:
+            raise HTTPException(401, "Your session has ended. Please log in again.")
+        if request.method == "POST":
+            _same_origin(request)
+        return agent
+
+    def supervisor_api(agent: Annotated[Agent, Depends(agent_api)]) -> Agent:
+        if not agent.is_supervisor:
+            raise HTTPException(403, "Only supervisors can see the figures.")
+        return agent
+
+    @router.get("")
+    async def root() -> Response:
+        return RedirectResponse("/desktop/", status_code=303)
+
+    @router.get("/")
+    async def desktop(request: Request) -> Response:
+        agent = signed_in(request)
+        if agent is None:
+            return RedirectResponse("/desktop/login", status_code=303)
+        return _page(pages["desktop"], name=agent.display_name, username=agent.username,
+                     role=agent.role, supervisor="" if agent.is_supervisor else "hidden")
+
+    @router.get("/supervisor")
+    async def supervisor(request: Request) -> Response:
+        agent = signed_in(request)
+        if agent is None:
+            return RedirectResponse("/desktop/login", status_code=303)
+        if not agent.is_supervisor:
+            return _page(pages["login"], 403, message="Only supervisors can see the figures.",
+                         state="error")
+        return _page(pages["supervisor"], name=agent.display_name, timezone=settings.timezone)
+
+    @router.get("/login")
+    async def login_page() -> Response:
+        return _page(pages["login"], message="", state="")
+
+    @router.post("/login")
+    async def login(request: Request) -> Response:
+        _same_origin(request)
+        form = await _form(request)
+        username, password = form.get("username", "").strip(), form.get("password", "")
+        address = f"addr:{request.client.host if request.client else '?'}"
+        user_key = f"user:{username.lower()}"
+        wait = throttle.retry_after(user_key, address)
+        if wait > 0:
+            minutes = max(1, round(wait / 60))
+            _LOGGER.warning("desktop login refused for %r: too many failed attempts", username)
+            return _page(pages["login"], 429, state="error",
+                         message=f"Too many failed attempts. Try again in {minutes} minute"
+                                 f"{'s' if minutes != 1 else ''}.")
+        agent = await accounts.check(username, password) if username and password else None
+        if agent is None:
+            throttle.failed(user_key, address)
+            _LOGGER.warning("desktop login failed for %r", username)
+            return _page(pages["login"], 401, state="error",
+                         message="That username and password do not match. Please try again.")
+        throttle.succeeded(user_key)
+        _LOGGER.info("desktop: %s logged in (%s)", agent.username, agent.role)
+        response = RedirectResponse("/desktop/", status_code=303)
+        response.set_cookie(COOKIE, signer.sign(agent), max_age=SESSION_SECONDS, httponly=True,
+                            samesite="strict", secure=request.url.scheme == "https",
+                            path="/desktop")
+        return response
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        _same_origin(request)
+        response = RedirectResponse("/desktop/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/desktop")
+        return response
+
+    @router.get("/static/{name}")
+    async def static(name: str) -> Response:
+        if name not in _STATIC:
+            raise HTTPException(404, "not found")
+        return FileResponse(_HERE / "static" / name, media_type=_STATIC[name],
+                            headers={"Cache-Control": "no-cache"})
+
+    @router.get("/api/queue")
+    async def queue(agent: Annotated[Agent, Depends(agent_api)]) -> dict[str, Any]:
+        calls = await asyncio.to_thread(handoffs.waiting, clock() - QUEUE_HOURS * 3600)
+        return {"now": clock(), "calls": calls}
+
+    @router.get("/api/calls/{call_sid}")
+    async def call(call_sid: str, agent: Annotated[Agent, Depends(agent_api)]) -> dict[str, Any]:
+        entry = await asyncio.to_thread(handoffs.get, call_sid, True)
+        if entry is None:
+            raise HTTPException(404, "There is no transferred call with that reference.")
+        return {"now": clock(), "call": entry}
+
+    @router.post("/api/calls/{call_sid}/claim")
+    async def claim(call_sid: str, agent: Annotated[Agent, Depends(agent_api)]) -> Response:
+        return await _change(call_sid, lambda: handoffs.claim(call_sid, agent.username))
+
+    @router.post("/api/calls/{call_sid}/close")
+    async def close(call_sid: str, body: CloseRequest,
+                    agent: Annotated[Agent, Depends(agent_api)]) -> Response:
+        if body.outcome == "other" and not body.note.strip():
+            raise HTTPException(422, "Please add a note saying what happened.")
+        return await _change(call_sid, lambda: handoffs.close(
+            call_sid, agent.username, body.outcome, body.note.strip(), agent.is_supervisor))
+
+    async def _change(call_sid: str, change: Callable[[], dict[str, Any]]) -> Response:
+        try:
+            entry = await asyncio.to_thread(change)
+        except ClaimError as err:
+            code = 404 if err.status == "missing" else 409
+            return JSONResponse({"detail": err.message, "status": err.status}, status_code=code)
+        live.changed(call_sid)
+        return JSONResponse({"now": clock(), "call": entry})
+
+    @router.get("/api/figures")
+    async def figures(agent: Annotated[Agent, Depends(supervisor_api)],
+                      day: date | None = None) -> dict[str, Any]:
+        wanted = day or datetime.fromtimestamp(clock(), zone).date()
+        return await asyncio.to_thread(records.figures, wanted, zone)
+
+    @router.get("/events")
+    async def events(agent: Annotated[Agent, Depends(agent_api)]) -> StreamingResponse:
+        return StreamingResponse(_stream(handoffs, live, clock), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    return router
+
+
+async def _stream(handoffs: HandoffQueue, live: LiveQueue, clock: Callable[[], float]
+                  ) -> AsyncIterator[str]:
+    """The queue as server-sent events: a snapshot, then each changed call as it changes."""
+    inbox = live.subscribe()
+    ends = time.monotonic() + STREAM_SECONDS
+    try:
+        yield "retry: 1000\n\n"
+        while time.monotonic() < ends:
+            since = clock() - QUEUE_HOURS * 3600
+            calls = await asyncio.to_thread(handoffs.waiting, since)
+            yield _sse("snapshot", {"now": clock(), "calls": calls})
+            resync = time.monotonic() + RESYNC_SECONDS
+            while (left := resync - time.monotonic()) > 0:
+                try:
+                    sid = await asyncio.wait_for(inbox.get(), left)
+                except TimeoutError:
+                    break
+                if sid is None:
+                    return
+                entry = await asyncio.to_thread(handoffs.get, sid, True)
+                if entry is not None:
+                    yield _sse("call", {"now": clock(), "call": entry})
+    finally:
+        live.unsubscribe(inbox)
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
+
+
+def _same_origin(request: Request) -> None:
+    """Refuse state changes posted from other sites (on top of the SameSite cookie)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        raise HTTPException(403, "Requests from other sites are not accepted.")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    if len(body) > 8192:
+        raise HTTPException(413, "The form is too large.")
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        raise HTTPException(400, "The form is not UTF-8.") from None
