@@ -110,6 +110,10 @@ from voicebot import simulator  # noqa: E402  (its heavy imports happen only whe
 
 EXTRA_COMMANDS.append(simulator.register)
 
+from voicebot import passwords  # noqa: E402
+
+EXTRA_COMMANDS.append(passwords.register)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
