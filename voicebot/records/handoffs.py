@@ -74,10 +74,11 @@ class HandoffQueue:
                 (agent, now, sid)).rowcount
             if changed:
                 return None
-            row = conn.execute("SELECT claimed_by FROM handoffs WHERE sid=?", (sid,)).fetchone()
+            row = conn.execute("SELECT claimed_by, closed_at FROM handoffs WHERE sid=?",
+                               (sid,)).fetchone()
             if row is None:
                 return "missing"
-            return "closed" if row["claimed_by"] is None else str(row["claimed_by"])
+            return "closed" if row["closed_at"] is not None else str(row["claimed_by"])
 
         holder = self.records.read(query)
         if holder == "missing":
