@@ -6,8 +6,6 @@ claimed or closed, and every page resynchronises from the records now and then, 
 missed across a reconnect. Supervisors also get today's figures.
 """
 
-from __future__ import annotations
-
 import asyncio
 import html
 import json
@@ -52,6 +50,8 @@ RESYNC_SECONDS = 15.0
 """Each open page gets the whole queue again this often (and that keeps proxies from timing out)."""
 STREAM_SECONDS = 300.0
 """Each event stream ends after this and the browser reconnects, so shutdown is never held up."""
+# No ``from __future__ import annotations`` here: FastAPI must see the ``Depends`` of functions
+# defined inside ``make_desktop_router``, which string annotations could not resolve.
 
 
 class CloseRequest(BaseModel):
