@@ -4,7 +4,7 @@
 const $ = (id) => document.getElementById(id);
 
 function duration(seconds) {
-  if (seconds === null || seconds === undefined) return "no answered transfers yet";
+  if (seconds === null || seconds === undefined) return "–";
   const s = Math.round(seconds);
   return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
 }
