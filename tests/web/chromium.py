@@ -46,9 +46,9 @@ class Page:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    async def wait_for(self, expression: str, timeout: float = 5.0) -> Any:
+    async def wait_for(self, expression: str, within: float = 5.0) -> Any:
         """Poll ``expression`` until it is truthy; its value is returned."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while True:
                 with contextlib.suppress(RuntimeError):  # mid-navigation
                     if value := await self.evaluate(expression):

@@ -1,4 +1,4 @@
-"""The agent desktop in real headless Chromium: log in, see a transfer arrive, claim it, close it."""
+"""The agent desktop in headless Chromium: log in, see a transfer arrive, claim it, close it."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ async def test_an_agent_takes_a_transferred_call(service: Service, tmp_path: Pat
 
         sent = time.monotonic()
         transfer_call(service.events, "CA1")
-        await page.wait_for(f"{row('CA1')} !== null", timeout=3)
+        await page.wait_for(f"{row('CA1')} !== null", within=3)
         elapsed = time.monotonic() - sent
         assert elapsed < 1.0, f"the transfer took {elapsed:.2f} s to appear"
         listed = await page.evaluate(f"{row('CA1')}.textContent")
