@@ -92,7 +92,8 @@ function renderDetail() {
     if (turn.intent) item.append(el("span", turn.intent, "intent"));
     return item;
   }));
-  const mine = call.state === "claimed" && call.claimed_by === me;
+  const supervisor = document.body.dataset.role === "supervisor";
+  const mine = call.state === "claimed" && (call.claimed_by === me || supervisor);
   $("claim").hidden = call.state !== "waiting" && call.state !== "caller-left";
   $("close-form").hidden = !mine;
 }
