@@ -29,6 +29,7 @@ from voicebot.flows.actions import Handover
 from voicebot.hours import OpeningHours, spoken_opening
 from voicebot.logs import redact_numbers
 from voicebot.records.shapes import redacted
+from voicebot.speech.base import Synthesizer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -213,6 +214,16 @@ class Handoff:
             entry = self._whispers.pop(token)
             if entry.audio is not None and not entry.audio.done():
                 entry.audio.cancel()
+
+
+def synthesize_with(synthesizer: Synthesizer) -> Synthesize:
+    """Adapts the speech engines' sentence-streaming synthesiser to one whole clip."""
+
+    async def synthesize(text: str) -> tuple[bytes, int]:
+        chunks = [chunk async for chunk in synthesizer.synthesize(text)]
+        return b"".join(chunks), synthesizer.sample_rate
+
+    return synthesize
 
 
 def whisper_text(handover: Handover, team: Team, verified: bool) -> str:

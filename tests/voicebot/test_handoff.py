@@ -6,7 +6,7 @@ import asyncio
 import io
 import json
 import wave
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,7 +21,7 @@ from tests.conftest import serving
 from voicebot.config import Settings, load_settings
 from voicebot.errors import ConfigError
 from voicebot.flows.actions import Handover
-from voicebot.handoff import Handoff
+from voicebot.handoff import Handoff, synthesize_with
 from voicebot.hours import OpeningHours
 from voicebot.speech.provision import model_paths
 from voicebot.web.whisper import make_whisper_router
@@ -173,21 +173,24 @@ async def test_for_call_reads_the_dialogue_and_transcript(tmp_path: Path) -> Non
 
 # -- the whisper, with the real Piper voice and Whisper to listen to it --
 
+class PiperSentences:
+    """The real Piper voice behind the speech engines' ``Synthesizer`` protocol."""
+
+    def __init__(self) -> None:
+        from piper import PiperVoice
+
+        self.voice = PiperVoice.load(str(model_paths(load_settings()).piper_voice))
+        self.sample_rate = int(self.voice.config.sample_rate)
+
+    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        chunks = await asyncio.to_thread(lambda: list(self.voice.synthesize(text)))
+        for chunk in chunks:
+            yield chunk.audio_int16_bytes
+
+
 @pytest.fixture(scope="module")
 def piper_synthesize() -> Callable[[str], Awaitable[tuple[bytes, int]]]:
-    from piper import PiperVoice
-
-    paths = model_paths(load_settings())
-    voice = PiperVoice.load(str(paths.piper_voice))
-
-    def run(text: str) -> tuple[bytes, int]:
-        chunks = list(voice.synthesize(text))
-        return b"".join(c.audio_int16_bytes for c in chunks), chunks[0].sample_rate
-
-    async def synthesize(text: str) -> tuple[bytes, int]:
-        return await asyncio.to_thread(run, text)
-
-    return synthesize
+    return synthesize_with(PiperSentences())
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ masked; texts are stored with card-like numbers already redacted.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import queue
@@ -333,6 +334,10 @@ class CallRecords:
         rows = self.read(lambda conn: conn.execute(
             "SELECT * FROM turns WHERE sid=? ORDER BY id", (sid,)).fetchall())
         return [turn_json(row) for row in rows]
+
+    async def read_transcript(self, sid: str) -> list[dict[str, Any]]:
+        """``transcript`` from the event loop (for ``Handoff``'s ``transcripts``)."""
+        return await asyncio.to_thread(self.transcript, sid)
 
     def figures(self, day: date, tz: tzinfo = UTC) -> dict[str, Any]:
         """One day's figures (``day`` in ``tz``): what the supervisor view shows."""

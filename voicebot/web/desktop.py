@@ -48,8 +48,9 @@ QUEUE_HOURS = 24
 """Unclosed transfers younger than this are shown in the queue."""
 RESYNC_SECONDS = 15.0
 """Each open page gets the whole queue again this often (and that keeps proxies from timing out)."""
-STREAM_SECONDS = 300.0
-"""Each event stream ends after this and the browser reconnects, so shutdown is never held up."""
+STREAM_SECONDS = 25.0
+"""Each event stream ends after this and the browser reconnects (with a fresh snapshot), so a
+graceful shutdown is never held up for long by open pages."""
 # No ``from __future__ import annotations`` here: FastAPI must see the ``Depends`` of functions
 # defined inside ``make_desktop_router``, which string annotations could not resolve.
 
@@ -228,7 +229,7 @@ async def _stream(handoffs: HandoffQueue, live: LiveQueue, clock: Callable[[], f
     inbox = live.subscribe()
     ends = time.monotonic() + STREAM_SECONDS
     try:
-        yield "retry: 1000\n\n"
+        yield "retry: 500\n\n"
         while time.monotonic() < ends:
             since = clock() - QUEUE_HOURS * 3600
             calls = await asyncio.to_thread(handoffs.waiting, since)

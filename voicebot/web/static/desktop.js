@@ -161,7 +161,10 @@ function connect() {
   const source = new EventSource("/desktop/events");
   source.addEventListener("open", () => { $("connection").textContent = "live"; });
   source.addEventListener("error", () => {
-    $("connection").textContent = "reconnecting…";
+    // The server ends each stream now and then; only say so if it does not come straight back.
+    setTimeout(() => {
+      if (source.readyState !== EventSource.OPEN) $("connection").textContent = "reconnecting…";
+    }, 2000);
     fetch("/desktop/api/queue", { credentials: "same-origin" }).then((r) => {
       if (r.status === 401) window.location.href = "/desktop/login";
     }).catch(() => {});
