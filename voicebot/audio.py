@@ -13,7 +13,8 @@ def pcm16_to_float(pcm: bytes) -> np.ndarray:
 
 def float_to_pcm16(samples: np.ndarray) -> bytes:
     """float32 in [-1, 1] to PCM16 little-endian bytes, clipping what is out of range."""
-    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    pcm: bytes = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    return pcm
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:

@@ -44,10 +44,14 @@ class Transcript:
 
     @property
     def heard(self) -> bool:
-        """False when the text is probably invented from noise or silence."""
-        return bool(self.text.strip()) and self.confidence >= 0.35 and (
-            self.no_speech_probability < 0.6
-        )
+        """False when the text is probably invented from noise or silence.
+
+        Whisper's own rule: no-speech alone is not enough (digit strings score high on it),
+        only no-speech together with a low-probability decode, or a very unsure decode.
+        """
+        if not self.text.strip() or self.confidence < 0.2:
+            return False
+        return not (self.no_speech_probability > 0.6 and self.confidence < 0.45)
 
 
 class VadStream(Protocol):

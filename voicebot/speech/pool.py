@@ -1,0 +1,39 @@
+"""Bounded executors for inference, so heavy work never runs on the event loop.
+
+ASR and TTS get separate executors: a long decode must never delay the first audio of a reply.
+Both are sized for the machine; CTranslate2 and onnxruntime release the GIL while they compute,
+so threads are enough. Work is taken in arrival order, so concurrent calls queue fairly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+_T = TypeVar("_T")
+
+
+class InferencePool:
+    """The service's two inference queues; one per service, shared by every call."""
+
+    def __init__(self, asr_workers: int | None = None, tts_workers: int | None = None) -> None:
+        cores = os.cpu_count() or 1
+        self.asr_workers = asr_workers or 1
+        self.tts_workers = tts_workers or max(1, min(2, cores // 2))
+        self.asr_threads = max(1, cores)
+        """CTranslate2 intra-op threads: one decode (batched across calls) uses every core."""
+        self._asr = ThreadPoolExecutor(self.asr_workers, thread_name_prefix="asr")
+        self._tts = ThreadPoolExecutor(self.tts_workers, thread_name_prefix="tts")
+
+    async def asr(self, work: Callable[[], _T]) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._asr, work)
+
+    async def tts(self, work: Callable[[], _T]) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._tts, work)
+
+    def shutdown(self) -> None:
+        self._asr.shutdown(wait=False, cancel_futures=True)
+        self._tts.shutdown(wait=False, cancel_futures=True)

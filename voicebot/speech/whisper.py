@@ -1,0 +1,247 @@
+"""Whisper through CTranslate2, with the feature window fitted to the utterance.
+
+Stock faster-whisper pads every utterance to a 30 s window, which costs about 0.9 s per
+utterance on two cores whatever its length. CTranslate2's Whisper accepts shorter windows, so
+the window here is the utterance plus a margin, rounded up; decode length is bounded by the
+audio's duration, and a decode that runs away (repetition, hitting the bound, text far too
+long for the audio) is redone on the full 30 s window. Requests from concurrent calls that
+arrive together are decoded as one batch, since throughput on few cores comes from batching,
+not from more workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import math
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ctranslate2
+import numpy as np
+import tokenizers
+from faster_whisper.feature_extractor import FeatureExtractor
+from faster_whisper.tokenizer import Tokenizer
+
+from voicebot.errors import RecognitionError
+from voicebot.speech.base import SAMPLE_RATE, Hints, Transcript
+from voicebot.speech.pool import InferencePool
+from voicebot.speech.provision import DeviceChoice
+
+_LOGGER = logging.getLogger(__name__)
+
+FULL_WINDOW = 3000
+"""Mel frames in Whisper's native 30 s window (100 frames a second)."""
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How decoding is bounded; the defaults were chosen with bench/asr_wer.py."""
+
+    beam_size: int = 3
+    hypotheses: int = 3
+    margin_frames: int = 100
+    """Silence added after the utterance, so short windows still see an ending."""
+    round_frames: int = 100
+    tokens_per_second: float = 10.0
+    min_tokens: int = 16
+    max_tokens: int = 220
+    batch_wait: float = 0.012
+    """Seconds to wait for other calls' requests to join a batch."""
+    max_batch: int = 8
+    fitted_window: bool = True
+
+
+@dataclass
+class _Request:
+    features: np.ndarray
+    prompt: list[int]
+    seconds: float
+    future: asyncio.Future[Transcript] = field(repr=False)
+
+
+class WhisperRecognizer:
+    """Shared Whisper model; ``transcribe`` is safe to call from many calls at once."""
+
+    def __init__(
+        self,
+        model_dir: Path,
+        device: DeviceChoice,
+        pool: InferencePool,
+        options: DecodeOptions | None = None,
+    ) -> None:
+        self.options = options or DecodeOptions()
+        self._pool = pool
+        try:
+            self.model = ctranslate2.models.Whisper(
+                str(model_dir),
+                device=device.device,
+                compute_type=device.compute_type,
+                intra_threads=pool.asr_threads if device.device == "cpu" else 0,
+                inter_threads=1,
+            )
+            hf_tokenizer = tokenizers.Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        except Exception as err:
+            raise RecognitionError("asr-load-failed", f"cannot load {model_dir}: {err}") from err
+        self.tokenizer = Tokenizer(
+            hf_tokenizer, self.model.is_multilingual, task="transcribe", language="en"
+        )
+        self.features = FeatureExtractor(feature_size=self.model.n_mels)
+        self._queue: asyncio.Queue[_Request] | None = None
+        self._worker: asyncio.Task[None] | None = None
+
+    # -- the async face --
+
+    async def transcribe(self, audio: np.ndarray, hints: Hints) -> Transcript:
+        """Transcribe one utterance (float32, 16 kHz); batched with other calls' requests."""
+        if audio.size < SAMPLE_RATE // 10:
+            return Transcript("", 0.0, 1.0)
+        features = await self._pool.asr(lambda: self._features(audio))
+        loop = asyncio.get_running_loop()
+        request = _Request(features, self._prompt(hints), audio.size / SAMPLE_RATE,
+                           loop.create_future())
+        self._ensure_worker().put_nowait(request)
+        return await request.future
+
+    def _ensure_worker(self) -> asyncio.Queue[_Request]:
+        if self._queue is None or self._worker is None or self._worker.done():
+            self._queue = asyncio.Queue()
+            self._worker = asyncio.create_task(self._batches(self._queue), name="asr-batcher")
+        return self._queue
+
+    async def _batches(self, queue: asyncio.Queue[_Request]) -> None:
+        while True:
+            batch = [await queue.get()]
+            deadline = time.monotonic() + self.options.batch_wait
+            while len(batch) < self.options.max_batch:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 and queue.empty():
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(queue.get(), max(remaining, 0.0)))
+                except TimeoutError:
+                    break
+            live = [r for r in batch if not r.future.done()]
+            if not live:
+                continue
+            try:
+                results = await self._pool.asr(functools.partial(self.decode_batch, live))
+            except Exception as err:
+                error = RecognitionError("asr-failed", f"speech recognition failed: {err}")
+                for request in live:
+                    if not request.future.done():
+                        request.future.set_exception(error)
+                continue
+            for request, result in zip(live, results, strict=True):
+                if not request.future.done():
+                    request.future.set_result(result)
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+
+    # -- the blocking work (runs in the ASR pool) --
+
+    def _features(self, audio: np.ndarray) -> np.ndarray:
+        margin = self.options.margin_frames * 160
+        mel: np.ndarray = self.features(audio.astype(np.float32, copy=False), padding=margin)
+        return mel
+
+    def _prompt(self, hints: Hints) -> list[int]:
+        words = hints.prompt or ", ".join(hints.phrases)
+        prompt: list[int] = []
+        if words:
+            encoded = self.tokenizer.encode(" " + words.strip())
+            prompt = [self.tokenizer.sot_prev, *encoded[-(223 - 4):]]
+        return [*prompt, *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+
+    def _window(self, frames: int) -> int:
+        if not self.options.fitted_window:
+            return FULL_WINDOW
+        step = self.options.round_frames
+        return min(FULL_WINDOW, max(step, math.ceil(frames / step) * step))
+
+    def _max_tokens(self, seconds: float) -> int:
+        wanted = self.options.min_tokens + self.options.tokens_per_second * seconds
+        return int(min(self.options.max_tokens, wanted))
+
+    def decode_batch(self, requests: list[_Request]) -> list[Transcript]:
+        """Decode together; items that run away are redone alone on the full window."""
+        started = time.perf_counter()
+        window = max(self._window(r.features.shape[-1]) for r in requests)
+        decoded = self._generate(requests, window)
+        transcripts = [transcript for transcript, _ in decoded]
+        for index, request in enumerate(requests):
+            transcript, tokens = decoded[index]
+            if window < FULL_WINDOW and self._ran_away(transcript.text, tokens, request):
+                _LOGGER.info("short-window decode ran away (%r); redoing on 30 s window",
+                             transcript.text[:60])
+                transcripts[index] = self._generate([request], FULL_WINDOW)[0][0]
+        took = time.perf_counter() - started
+        return [
+            Transcript(t.text, t.confidence, t.no_speech_probability, t.alternatives,
+                       r.seconds, took)
+            for t, r in zip(transcripts, requests, strict=True)
+        ]
+
+    def _generate(self, requests: list[_Request], window: int) -> list[tuple[Transcript, int]]:
+        """Best transcript and its token count for each request, on one feature window."""
+        mels = np.stack([_fit(r.features, window) for r in requests])
+        max_tokens = max(self._max_tokens(r.seconds) for r in requests)
+        results = self.model.generate(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(mels)),
+            [r.prompt for r in requests],
+            beam_size=self.options.beam_size,
+            num_hypotheses=min(self.options.hypotheses, self.options.beam_size),
+            max_length=max_tokens,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=[-1],
+        )
+        transcripts = []
+        for result in results:
+            texts = [self._text(ids) for ids in result.sequences_ids]
+            lengths = [max(1, len(ids)) for ids in result.sequences_ids]
+            best = texts[0] if texts else ""
+            score = result.scores[0] if result.scores else -10.0
+            alternatives = tuple(dict.fromkeys(t for t in texts[1:] if t and t != best))
+            transcript = Transcript(
+                text=best,
+                confidence=float(math.exp(min(0.0, score))),
+                no_speech_probability=float(result.no_speech_prob),
+                alternatives=alternatives,
+            )
+            transcripts.append((transcript, lengths[0]))
+        return transcripts
+
+    def _text(self, ids: list[int]) -> str:
+        return str(self.tokenizer.decode([i for i in ids if i < self.tokenizer.eot])).strip()
+
+    def _ran_away(self, text: str, tokens: int, request: _Request) -> bool:
+        """Signs that a short window made the decoder loop: the bound hit, repetition, or
+        far more words than the audio could hold."""
+        if not text:
+            return False
+        if tokens >= self._max_tokens(request.seconds) - 1:
+            return True
+        encoded = text.encode("utf-8")
+        if len(encoded) > 40 and len(encoded) / len(zlib.compress(encoded)) > 2.4:
+            return True
+        words = len(text.split())
+        return words > 6 + 7 * request.seconds
+
+
+def _fit(features: np.ndarray, frames: int) -> np.ndarray:
+    """Cut or zero-pad a (mels, n) feature matrix to exactly ``frames`` columns."""
+    have = features.shape[-1]
+    if have >= frames:
+        return features[:, :frames]
+    pad = np.zeros((features.shape[0], frames - have), dtype=features.dtype)
+    return np.concatenate([features, pad], axis=1)
