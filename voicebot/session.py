@@ -28,7 +28,8 @@ from voicebot.flows.actions import (
     Listen,
     Say,
 )
-from voicebot.speech.base import Hints, Transcript
+from voicebot.listener import Heard, NotHeard, SpeechStarted
+from voicebot.speech.base import Hints
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,23 +59,6 @@ class DialoguePort(Protocol):
 
     @property
     def slots(self) -> Any: ...
-
-
-@dataclass(frozen=True)
-class SpeechStarted:
-    """The caller started speaking (possibly over the bot)."""
-
-
-@dataclass(frozen=True)
-class Heard:
-    """A finished caller turn that was made out."""
-
-    transcript: Transcript
-
-
-@dataclass(frozen=True)
-class NotHeard:
-    """A finished caller turn that could not be made out (noise, mumble, low confidence)."""
 
 
 Heard_ = SpeechStarted | Heard | NotHeard

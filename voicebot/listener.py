@@ -1,0 +1,184 @@
+"""Listener: one call's caller audio -> SpeechStarted, then Heard or NotHeard.
+
+Each 20 ms frame is resampled once to 16 kHz, cut into 32 ms windows for Silero VAD, and fed
+to the pure ``EndOfTurn``. A short pre-roll is kept so the first syllable is not lost. When the
+caller pauses, a partial transcript is made in the ASR pool; if the dialogue says it already
+answers the question, the turn ends after a short pause and that transcript is used, so little
+work is left after the caller stops. Only voiced audio reaches Whisper, and a doubtful
+transcript is reported as NotHeard, never as an answer.
+
+Use: ``feed(frame)`` for every inbound frame (cheap, never blocks), ``expect(hints)`` when the
+dialogue asks something, and ``await next()`` for what the caller did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from telephony import AudioIn
+from voicebot.audio import FrameChunker, Resampler, pcm16_to_float
+from voicebot.errors import SpeechError
+from voicebot.events import CallEvent, CallEventType, EventSink
+from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
+from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
+
+_LOGGER = logging.getLogger(__name__)
+
+PREROLL_SECONDS = 0.3
+TAIL_SECONDS = 0.2
+"""Silence kept after the last voiced window: Whisper ends words better with a little tail."""
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """The caller started speaking (the session may barge in)."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A finished turn that was made out."""
+
+    transcript: Transcript
+
+
+@dataclass(frozen=True)
+class NotHeard:
+    """A finished turn that could not be made out (noise, mumbling, a doubtful decode)."""
+
+    transcript: Transcript | None = None
+
+
+Result = SpeechStarted | Heard | NotHeard
+
+
+class Listener:
+    """Per-call listening state over the service's shared VAD and recogniser."""
+
+    def __init__(
+        self,
+        vad: Vad,
+        recognizer: Recognizer,
+        events: EventSink,
+        call_sid: str,
+        rate: int = 8000,
+        options: TurnOptions | None = None,
+    ) -> None:
+        self._vad = vad.stream()
+        self._recognizer = recognizer
+        self._events = events
+        self._sid = call_sid
+        self._resampler = Resampler(rate, SAMPLE_RATE)
+        self._chunker = FrameChunker(self._vad.window_samples)
+        self._window_seconds = self._vad.window_samples / SAMPLE_RATE
+        self._turn = EndOfTurn(options)
+        self._preroll: collections.deque[np.ndarray] = collections.deque(
+            maxlen=max(1, int(PREROLL_SECONDS / self._window_seconds))
+        )
+        self._utterance: list[np.ndarray] = []
+        self._voiced_end = 0
+        self._hints = Hints()
+        self._partial: asyncio.Task[Transcript] | None = None
+        self._partial_at = -1
+        self._complete_at = -1
+        self._results: asyncio.Queue[Result] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def expect(self, hints: Hints) -> None:
+        """What the dialogue is asking for now: biases recognition and the end of turn."""
+        self._hints = hints
+
+    async def next(self) -> Result:
+        return await self._results.get()
+
+    def feed(self, frame: AudioIn) -> None:
+        samples = self._resampler.process(pcm16_to_float(frame.pcm))
+        for window in self._chunker.push(samples):
+            self._window(window)
+
+    def _emit(self, kind: CallEventType, **data: object) -> None:
+        self._events(CallEvent(kind, self._sid, dict(data)))
+
+    def _window(self, window: np.ndarray) -> None:
+        probability = self._vad.probability(window)
+        if not self._turn.speaking:
+            self._preroll.append(window)
+        else:
+            self._utterance.append(window)
+            if probability >= self._turn.options.speech_threshold:
+                self._voiced_end = len(self._utterance)
+        complete = self._complete_at == self._voiced_end and self._voiced_end > 0
+        signal = self._turn.step(probability, self._window_seconds, complete)
+        if signal is TurnSignal.STARTED:
+            self._utterance = list(self._preroll)
+            self._voiced_end = len(self._utterance)
+            self._preroll.clear()
+            self._emit(CallEventType.SPEECH_START)
+            self._results.put_nowait(SpeechStarted())
+        elif signal is not None:
+            self._finish(signal)
+        elif self._turn.wants_partial and self._partial_at != self._voiced_end:
+            self._start_partial()
+
+    def _audio(self) -> np.ndarray:
+        tail = int(TAIL_SECONDS / self._window_seconds)
+        kept = self._utterance[: self._voiced_end + tail]
+        return np.concatenate(kept) if kept else np.zeros(0, dtype=np.float32)
+
+    def _start_partial(self) -> None:
+        """During a pause: transcribe what was said so far, to learn if it is a whole answer."""
+        if self._hints.is_complete is None or (self._partial and not self._partial.done()):
+            return
+        mark = self._voiced_end
+        self._partial_at = mark
+        self._partial = asyncio.create_task(self._recognizer.transcribe(self._audio(), self._hints))
+        self._partial.add_done_callback(lambda task: self._judge_partial(task, mark))
+
+    def _judge_partial(self, task: asyncio.Task[Transcript], mark: int) -> None:
+        if task.cancelled() or task.exception() is not None or mark != self._voiced_end:
+            return
+        check = self._hints.is_complete
+        transcript = task.result()
+        if check is not None and transcript.heard and check(transcript.text):
+            self._complete_at = mark
+
+    def _finish(self, signal: TurnSignal) -> None:
+        audio = self._audio()
+        reuse = self._partial if self._partial_at == self._voiced_end else None
+        self._utterance, self._voiced_end = [], 0
+        self._partial, self._partial_at, self._complete_at = None, -1, -1
+        self._emit(CallEventType.TURN_END, seconds=round(audio.size / SAMPLE_RATE, 2),
+                   capped=signal is TurnSignal.CAPPED)
+        task = asyncio.create_task(self._recognise(audio, reuse))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _recognise(self, audio: np.ndarray, partial: asyncio.Task[Transcript] | None) -> None:
+        try:
+            if partial is not None:
+                transcript = await partial
+            else:
+                transcript = await self._recognizer.transcribe(audio, self._hints)
+        except SpeechError as err:
+            _LOGGER.warning("call %s: recognition failed: %s", self._sid, err)
+            self._emit(CallEventType.ERROR, code=err.code, message=err.message)
+            self._results.put_nowait(NotHeard())
+            return
+        if transcript.heard:
+            self._emit(CallEventType.TRANSCRIPT, text=transcript.text,
+                       confidence=round(transcript.confidence, 3))
+            self._results.put_nowait(Heard(transcript))
+        else:
+            self._emit(CallEventType.NOT_HEARD, text=transcript.text,
+                       confidence=round(transcript.confidence, 3))
+            self._results.put_nowait(NotHeard(transcript))
+
+    def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._partial is not None:
+            self._partial.cancel()
