@@ -108,7 +108,10 @@ class WhisperRecognizer:
         return await request.future
 
     def _ensure_worker(self) -> asyncio.Queue[_Request]:
-        if self._queue is None or self._worker is None or self._worker.done():
+        """The batcher for the running event loop (tests and tools may use several loops)."""
+        loop = asyncio.get_running_loop()
+        worker = self._worker
+        if self._queue is None or worker is None or worker.done() or worker.get_loop() is not loop:
             self._queue = asyncio.Queue()
             self._worker = asyncio.create_task(self._batches(self._queue), name="asr-batcher")
         return self._queue
@@ -149,8 +152,14 @@ class WhisperRecognizer:
     # -- the blocking work (runs in the ASR pool) --
 
     def _features(self, audio: np.ndarray) -> np.ndarray:
-        margin = self.options.margin_frames * 160
-        mel: np.ndarray = self.features(audio.astype(np.float32, copy=False), padding=margin)
+        """Log-mel features of the utterance followed by real silence up to its window.
+
+        Padding the audio (not the features) matters: zeros in log-mel space are not silence,
+        and decoding over them makes Whisper repeat itself.
+        """
+        frames = audio.size // 160 + self.options.margin_frames
+        padding = self._window(frames) * 160 - audio.size + 160
+        mel: np.ndarray = self.features(audio.astype(np.float32, copy=False), padding=padding)
         return mel
 
     def _prompt(self, hints: Hints) -> list[int]:
@@ -234,14 +243,28 @@ class WhisperRecognizer:
         encoded = text.encode("utf-8")
         if len(encoded) > 40 and len(encoded) / len(zlib.compress(encoded)) > 2.4:
             return True
-        words = len(text.split())
-        return words > 6 + 7 * request.seconds
+        if repeats_itself(text):
+            return True
+        return len(text.split()) > 6 + 7 * request.seconds
 
 
 def _fit(features: np.ndarray, frames: int) -> np.ndarray:
-    """Cut or zero-pad a (mels, n) feature matrix to exactly ``frames`` columns."""
+    """Cut a (mels, n) feature matrix to ``frames`` columns, or extend it with silence.
+
+    The last column is always silence (the audio was padded), so it is what gets repeated.
+    """
     have = features.shape[-1]
     if have >= frames:
         return features[:, :frames]
-    pad = np.zeros((features.shape[0], frames - have), dtype=features.dtype)
+    pad = np.repeat(features[:, -1:], frames - have, axis=1)
     return np.concatenate([features, pad], axis=1)
+
+
+def repeats_itself(text: str, min_words: int = 3) -> bool:
+    """True when a run of at least ``min_words`` words is immediately said again."""
+    words = text.lower().split()
+    for size in range(min_words, len(words) // 2 + 1):
+        for start in range(len(words) - 2 * size + 1):
+            if words[start : start + size] == words[start + size : start + 2 * size]:
+                return True
+    return False

@@ -1,0 +1,61 @@
+"""Whisper with fitted windows on phone-line audio from the local voice (real model)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from tests.voicebot.speech.conftest import phone_line, silence, to_16k
+from voicebot.speech.base import Hints
+from voicebot.speech.engines import SpeechEngines
+
+
+def words(text: str) -> str:
+    return " ".join("".join(c for c in text.lower() if c.isalnum() or c == " ").split())
+
+
+async def test_a_request_is_transcribed(engines: SpeechEngines) -> None:
+    audio = to_16k(phone_line(engines, "When is my recycling bin collected?"))
+    transcript = await engines.recognizer.transcribe(audio, Hints())
+    assert words(transcript.text) == "when is my recycling bin collected"
+    assert transcript.heard
+    assert transcript.confidence > 0.5
+
+
+async def test_concurrent_calls_are_decoded_together_and_correctly(engines: SpeechEngines) -> None:
+    texts = ["I want to pay my council tax.", "Yes, that's right.", "My bin was not emptied."]
+    audios = [to_16k(phone_line(engines, text)) for text in texts]
+    results = await asyncio.gather(
+        *(engines.recognizer.transcribe(audio, Hints()) for audio in audios)
+    )
+    expected = ["i want to pay my council tax", "yes thats right", "my bin was not emptied"]
+    for result, want in zip(results, expected, strict=True):
+        assert fuzz.ratio(words(result.text), want) >= 85, result.text
+
+
+async def test_silence_is_not_heard(engines: SpeechEngines) -> None:
+    transcript = await engines.recognizer.transcribe(to_16k(silence(1.5)), Hints())
+    assert not transcript.heard
+
+
+async def test_hints_bias_towards_expected_words(engines: SpeechEngines) -> None:
+    audio = to_16k(phone_line(engines, "Hawthorn Close"))
+    hinted = await engines.recognizer.transcribe(
+        audio, Hints(phrases=("Hawthorn Close", "Larch Avenue"), prompt="Hawthorn Close, Larch Avenue")
+    )
+    candidates = [hinted.text, *hinted.alternatives]
+    assert max(fuzz.ratio(words(c), "hawthorn close") for c in candidates) >= 80, candidates
+
+
+def test_a_runaway_decode_is_detected(engines: SpeechEngines) -> None:
+    from voicebot.speech.whisper import _Request
+
+    recognizer = engines.recognizer
+    loop = asyncio.new_event_loop()
+    request = _Request(np.zeros((80, 300), np.float32), [], 2.0, loop.create_future())
+    assert recognizer._ran_away("yes " * 40, 30, request)
+    assert recognizer._ran_away("the the the the the the the the the the the the the", 13, request)
+    assert not recognizer._ran_away("yes that's right", 5, request)
+    loop.close()
