@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,16 @@ import pytest
 import uvicorn
 
 from voicebot.config import Settings, load_settings
+
+
+@pytest.fixture(scope="session")
+def engines() -> Iterator[Any]:
+    """The real speech models, loaded once for the whole test run."""
+    from voicebot.speech.engines import SpeechEngines
+
+    loaded = SpeechEngines.load(load_settings())
+    yield loaded
+    loaded.pool.shutdown()
 
 
 @pytest.fixture

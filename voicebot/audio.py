@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import soxr
 
@@ -25,24 +27,42 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
 
 
 class Resampler:
-    """Stateful streaming resampler: feed it frames, get continuous audio with no seams."""
+    """Stateful streaming resampler for live frames: continuous output, about 2 ms of delay.
+
+    soxr's streaming mode releases audio in ~100 ms bursts, which would delay speech onset
+    (barge-in) and the end of turn; a windowed-sinc polyphase filter with its own history
+    returns every frame's samples at once. Rates must have a small rational ratio
+    (8 kHz -> 16 kHz is 2/1).
+    """
+
+    TAPS_PER_PHASE = 32
 
     def __init__(self, from_rate: int, to_rate: int) -> None:
         self.from_rate = from_rate
         self.to_rate = to_rate
-        self._stream = (
-            None
-            if from_rate == to_rate
-            else soxr.ResampleStream(from_rate, to_rate, 1, dtype="float32", quality="HQ")
-        )
+        divisor = math.gcd(from_rate, to_rate)
+        self.up = to_rate // divisor
+        self.down = from_rate // divisor
+        taps = self.TAPS_PER_PHASE * self.up
+        cutoff = 0.5 / max(self.up, self.down)
+        n = np.arange(taps) - (taps - 1) / 2
+        self._filter = (
+            2 * cutoff * np.sinc(2 * cutoff * n) * np.kaiser(taps, 8.0) * self.up
+        ).astype(np.float32)
+        self._history = np.zeros(taps - 1, dtype=np.float32)
+        self._phase = 0
 
-    def process(self, samples: np.ndarray, last: bool = False) -> np.ndarray:
-        if self._stream is None:
+    def process(self, samples: np.ndarray) -> np.ndarray:
+        if self.up == self.down == 1:
             return samples.astype(np.float32, copy=False)
-        return np.asarray(
-            self._stream.resample_chunk(samples.astype(np.float32, copy=False), last=last),
-            dtype=np.float32,
-        )
+        stuffed = np.zeros(len(samples) * self.up, dtype=np.float32)
+        stuffed[:: self.up] = samples
+        data = np.concatenate([self._history, stuffed])
+        filtered = np.convolve(data, self._filter, mode="valid")
+        self._history = data[len(data) - len(self._history) :]
+        picked = filtered[self._phase :: self.down]
+        self._phase = (self._phase - len(filtered)) % self.down
+        return picked.astype(np.float32, copy=False)
 
 
 class FrameChunker:

@@ -262,7 +262,7 @@ def _fit(features: np.ndarray, frames: int) -> np.ndarray:
 
 def repeats_itself(text: str, min_words: int = 3) -> bool:
     """True when a run of at least ``min_words`` words is immediately said again."""
-    words = text.lower().split()
+    words = ["".join(c for c in word if c.isalnum()) for word in text.lower().split()]
     for size in range(min_words, len(words) // 2 + 1):
         for start in range(len(words) - 2 * size + 1):
             if words[start : start + size] == words[start + size : start + 2 * size]:

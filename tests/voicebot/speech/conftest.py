@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
-import pytest
 
 from telephony.codec import pcm16_to_ulaw, ulaw_to_pcm16
 from voicebot.audio import float_to_pcm16, pcm16_to_float, resample
-from voicebot.config import load_settings
 from voicebot.speech.engines import SpeechEngines
-
-
-@pytest.fixture(scope="session")
-def engines() -> Iterator[SpeechEngines]:
-    loaded = SpeechEngines.load(load_settings())
-    yield loaded
-    loaded.pool.shutdown()
 
 
 def phone_line(engines: SpeechEngines, text: str, length_scale: float = 1.0) -> bytes:

@@ -1,0 +1,92 @@
+"""The listener on phone-line audio: turns start and end, are transcribed, noise is ignored."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from telephony import AudioIn
+from tests.voicebot.speech.conftest import frames, noise, phone_line, silence
+from voicebot.events import CallEvent, CallEventType
+from voicebot.listener import Heard, Listener, NotHeard, Result, SpeechStarted
+from voicebot.speech.base import Hints
+from voicebot.speech.engines import SpeechEngines
+
+
+async def listen(
+    engines: SpeechEngines, pcm: bytes, hints: Hints | None = None
+) -> tuple[list[tuple[float, Result]], list[CallEvent]]:
+    """Feed 20 ms frames in real time order; return results stamped with audio time."""
+    events: list[CallEvent] = []
+    listener = Listener(engines.vad, engines.recognizer, events.append, "CA-test")
+    if hints:
+        listener.expect(hints)
+    results: list[tuple[float, Result]] = []
+    for index, frame in enumerate(frames(pcm)):
+        listener.feed(AudioIn(frame, 8000))
+        await asyncio.sleep(0)
+        while not listener._results.empty():
+            results.append(((index + 1) * 0.02, listener._results.get_nowait()))
+    deadline = asyncio.get_running_loop().time() + 10
+    while not any(isinstance(r, Heard | NotHeard) for _, r in results):
+        assert asyncio.get_running_loop().time() < deadline
+        results.append((-1.0, await asyncio.wait_for(listener.next(), 10)))
+    listener.close()
+    return results, events
+
+
+def voice_onset(pcm: bytes) -> float:
+    """Seconds until the first 20 ms frame with clearly audible energy."""
+    for index, frame in enumerate(frames(pcm)):
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)
+        if np.sqrt(np.mean(samples**2)) > 500:
+            return index * 0.02
+    raise AssertionError("no speech in the clip")
+
+
+async def test_speech_then_silence_is_one_heard_turn(engines: SpeechEngines) -> None:
+    speech = phone_line(engines, "I'd like to report a missed bin.")
+    results, events = await listen(engines, silence(0.5) + speech + silence(1.5))
+    kinds = [type(r) for _, r in results]
+    assert kinds == [SpeechStarted, Heard]
+    onset = 0.5 + voice_onset(speech)
+    started_at = results[0][0]
+    assert onset <= started_at <= onset + 0.3  # barge-in needs onset within ~300 ms
+    heard = results[1][1]
+    assert isinstance(heard, Heard)
+    assert fuzz.ratio(heard.transcript.text.lower(), "i'd like to report a missed bin.") >= 80
+    types = [e.type for e in events]
+    assert types == [CallEventType.SPEECH_START, CallEventType.TURN_END, CallEventType.TRANSCRIPT]
+
+
+async def test_noise_alone_starts_no_turn(engines: SpeechEngines) -> None:
+    events: list[CallEvent] = []
+    listener = Listener(engines.vad, engines.recognizer, events.append, "CA-noise")
+    for frame in frames(noise(2.0) + silence(1.0)):
+        listener.feed(AudioIn(frame, 8000))
+    await asyncio.sleep(0.1)
+    assert listener._results.empty()
+    assert events == []
+
+
+async def test_a_complete_answer_ends_the_turn_sooner(engines: SpeechEngines) -> None:
+    speech = phone_line(engines, "Yes.") + silence(1.5)
+
+    async def ended_at(hints: Hints) -> float:
+        events: list[CallEvent] = []
+        listener = Listener(engines.vad, engines.recognizer, events.append, "CA-yes")
+        listener.expect(hints)
+        for index, frame in enumerate(frames(speech)):
+            listener.feed(AudioIn(frame, 8000))
+            await asyncio.sleep(0.02)  # real time, so partial transcripts can run
+            if any(e.type is CallEventType.TURN_END for e in events):
+                listener.close()
+                return index * 0.02
+        listener.close()
+        return 99.0
+
+    plain = await ended_at(Hints(expect="yes_no"))
+    judged = await ended_at(Hints(expect="yes_no", is_complete=lambda t: "yes" in t.lower()))
+    assert judged < plain - 0.2, (judged, plain)
