@@ -1,0 +1,1 @@
+"""The council's own data and the actions call flows may take on it."""

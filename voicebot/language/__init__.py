@@ -1,0 +1,1 @@
+"""Language: what callers say, made canonical, and values made speakable."""
