@@ -106,13 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 """Registrars for the staff tools (flows, chat, call), each in its own module."""
 
-from voicebot import simulator  # noqa: E402  (its heavy imports happen only when it runs)
+from voicebot import chat, passwords, simulator  # noqa: E402  (heavy imports happen on use)
 
-EXTRA_COMMANDS.append(simulator.register)
-
-from voicebot import passwords  # noqa: E402
-
-EXTRA_COMMANDS.append(passwords.register)
+EXTRA_COMMANDS.extend([chat.register, simulator.register, passwords.register])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

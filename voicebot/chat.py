@@ -1,0 +1,136 @@
+"""``voicebot chat`` and ``voicebot flows check|test``: the staff tools for flows."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+
+from voicebot.config import Settings, load_settings
+from voicebot.council.actions import Services
+from voicebot.council.data import CouncilData
+from voicebot.flows.actions import Handover, Hangup, Listen, Say
+from voicebot.flows.conversation_tests import fixed_today, load_tests, run_test
+from voicebot.flows.engine import Dialogue
+from voicebot.flows.registry import build
+
+TEAMS_FALLBACK = ("general", "bins", "council_tax")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {"data_dir": args.data, "flows_dir": args.flows}
+    return load_settings(args.config, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _teams(settings: Settings) -> list[str]:
+    return sorted(set(settings.transfer_targets) | set(TEAMS_FALLBACK))
+
+
+def check_command(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    folder = args.folder or settings.flows_dir
+    with tempfile.TemporaryDirectory() as scratch:
+        actions = Services(CouncilData(), Path(scratch) / "cases.db").actions
+        built = build(folder, actions, _teams(settings))
+    if isinstance(built, list):
+        for problem in built:
+            print(problem)
+        print(f"{len(built)} problem(s); the service keeps its last good flows until fixed")
+        return 1
+    print(f"{folder}: {len(built.flows)} flows, {len(built.intents)} intents: all good")
+    return 0
+
+
+def test_command(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    folder = args.folder or settings.flows_dir
+    return asyncio.run(_run_tests(folder, settings))
+
+
+async def _run_tests(folder: Path, settings: Settings) -> int:
+    with tempfile.TemporaryDirectory() as scratch:
+        actions = Services(CouncilData(), Path(scratch) / "c.db").actions
+        built = build(folder, actions, _teams(settings))
+        if isinstance(built, list):
+            for problem in built:
+                print(problem)
+            return 1
+        council = CouncilData.load(settings.data_dir, today=fixed_today)
+        passed = failed = 0
+        for file, case in load_tests(folder / "tests"):
+            result = await run_test(case, file, built,
+                                    lambda: Services(council, Path(scratch) / "cases.db"))
+            if result.passed:
+                passed += 1
+                print(f"PASS {file.name}: {result.name}")
+            else:
+                failed += 1
+                print(f"FAIL {file.name}: {result.name}")
+                for failure in result.failures:
+                    print(f"     {failure}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def chat_command(args: argparse.Namespace) -> int:
+    return asyncio.run(_chat(_settings(args)))
+
+
+async def _chat(settings: Settings) -> int:
+    from voicebot.handoff import Handoff
+
+    council = CouncilData.load(settings.data_dir)
+    services = Services(council, settings.database)
+    handoff = Handoff(settings)
+    built = build(settings.flows_dir, services.actions, _teams(settings))
+    if isinstance(built, list):
+        for problem in built:
+            print(problem)
+        return 1
+    dialogue = Dialogue(built, services, lambda event: None, "CHAT", handoff)
+    print("Type what the caller says; digits alone are keypad presses; an empty line is "
+          "silence; Ctrl-D ends.\n")
+    actions = await dialogue.start()
+    while True:
+        for action in actions:
+            if isinstance(action, Say):
+                print(f"bot: {action.text}")
+            elif isinstance(action, Handover):
+                print(f"[transfer to {action.team}: {action.reason} | {action.summary}]")
+                return 0
+            elif isinstance(action, Hangup):
+                print(f"[call ended: {action.reason}]")
+                return 0
+            elif isinstance(action, Listen) and action.expect.slot_type:
+                print(f"     (listening for {action.expect.slot_type})")
+        try:
+            line = input("you: ").strip()
+        except EOFError:
+            return 0
+        if not line:
+            actions = await dialogue.silence()
+        elif line.isdigit() or set(line) <= set("0123456789*#"):
+            from voicebot.flows.actions import CallerTurn
+
+            actions = await dialogue.hear(CallerTurn(digits=line))
+        else:
+            from voicebot.flows.actions import CallerTurn
+
+            actions = await dialogue.hear(CallerTurn(text=line))
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    chat = commands.add_parser("chat", help="talk to the flows by typing")
+    chat.add_argument("--data", type=Path, help="council data directory (default: seeds/)")
+    chat.add_argument("--flows", type=Path, help="flows directory (default: flows/)")
+    chat.set_defaults(run=chat_command)
+    flows = commands.add_parser("flows", help="check or test the YAML call flows")
+    sub = flows.add_subparsers(dest="flows_command", required=True)
+    for name, run, text in (("check", check_command, "report every error with file:line:col"),
+                            ("test", test_command, "run flows/tests/*.test.yaml")):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("folder", type=Path, nargs="?", help="flows directory")
+        command.add_argument("--data", type=Path, help="council data directory")
+        command.add_argument("--flows", type=Path, help=argparse.SUPPRESS)
+        command.set_defaults(run=run)

@@ -1,0 +1,109 @@
+"""Conversation tests that staff write next to the flows, in YAML.
+
+    - test: next bin day for a known address
+      turns:
+        - caller: "when are my bins collected"
+        - bot: {asks: postcode}
+        - caller: "L S six two Q T"
+        - bot: {says: "house number"}
+        - keys: "0"                      # keypad entry
+        - silence: true                  # the caller says nothing
+        - bot: {transfers: bins}         # or {ends: true}, {says: "regex"}, {not_says: "regex"}
+
+``says`` is a regular expression matched (case-insensitively) against everything the bot said
+since the caller's last turn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voicebot.events import CallEvent
+from voicebot.flows.actions import Action, AgentHours, CallerTurn, Handover, Hangup, Listen, Say
+from voicebot.flows.engine import Dialogue
+from voicebot.flows.registry import FlowSet
+
+
+@dataclass
+class TestResult:
+    name: str
+    file: Path
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+class AlwaysOpen:
+    """Agents available: conversation tests about transfers should not depend on the clock."""
+
+    def closed_message(self, team: str) -> str | None:
+        return None
+
+
+def load_tests(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
+    tests = []
+    for file in sorted(folder.glob("*.test.yaml")):
+        for case in yaml.safe_load(file.read_text(encoding="utf-8")) or []:
+            tests.append((file, case))
+    return tests
+
+
+async def run_test(case: dict[str, Any], file: Path, flow_set: FlowSet,
+                   make_services: Callable[[], Any], hours: AgentHours | None = None
+                   ) -> TestResult:
+    result = TestResult(str(case.get("test", "unnamed")), file)
+    events: list[CallEvent] = []
+    dialogue = Dialogue(flow_set, make_services(), events.append, "CA-test", hours or AlwaysOpen())
+    actions = await dialogue.start()
+    for number, turn in enumerate(case.get("turns", []), 1):
+        where = f"turn {number}"
+        if "caller" in turn:
+            actions = await dialogue.hear(CallerTurn(text=str(turn["caller"])))
+        elif "keys" in turn:
+            actions = await dialogue.hear(CallerTurn(digits=str(turn["keys"])))
+        elif "silence" in turn:
+            actions = await dialogue.silence()
+        elif "bot" in turn:
+            result.failures += [f"{where}: {f}" for f in _expect(turn["bot"], actions, dialogue)]
+        else:
+            result.failures.append(f"{where}: unknown turn {turn!r}")
+    return result
+
+
+def _expect(want: dict[str, Any], actions: list[Action], dialogue: Dialogue) -> list[str]:
+    said = " ".join(a.text for a in actions if isinstance(a, Say))
+    failures = []
+    if "says" in want and not re.search(str(want["says"]), said, re.IGNORECASE):
+        failures.append(f"expected the bot to say /{want['says']}/, it said: {said!r}")
+    if "not_says" in want and re.search(str(want["not_says"]), said, re.IGNORECASE):
+        failures.append(f"the bot said /{want['not_says']}/: {said!r}")
+    if "asks" in want:
+        listen = next((a for a in actions if isinstance(a, Listen)), None)
+        asked = listen.expect.slot_type if listen else None
+        if asked != want["asks"]:
+            failures.append(f"expected the bot to ask for {want['asks']}, it asked for {asked} "
+                            f"(said: {said!r})")
+    if "transfers" in want:
+        handover = next((a for a in actions if isinstance(a, Handover)), None)
+        if handover is None or handover.team != want["transfers"]:
+            failures.append(f"expected a transfer to {want['transfers']}, got "
+                            f"{handover.team if handover else 'none'} (said: {said!r})")
+    if want.get("ends") and not any(isinstance(a, Hangup) for a in actions):
+        failures.append(f"expected the call to end (said: {said!r})")
+    if "verified" in want and dialogue.verified != bool(want["verified"]):
+        failures.append(f"expected verified={want['verified']}, was {dialogue.verified}")
+    return failures
+
+
+def fixed_today() -> date:
+    """Conversation tests run on a fixed date so bin days and 'due' never drift."""
+    return date(2026, 11, 24)

@@ -1,0 +1,154 @@
+"""Slot values from what the caller said, checked against what the council actually has.
+
+Every hypothesis the recogniser offers is tried; a value found only by fuzzy matching is
+marked unsure so the bot confirms it ("Is that L S 6, 2 Q T?") instead of acting on a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from voicebot.council.data import CouncilData
+from voicebot.flows.schema import SlotDef
+from voicebot.language.spoken import digits_in, find_postcode, yes_or_no
+
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: Any
+    unsure: bool = False
+    problem: str = ""
+    """``unknown`` (well-formed but not the council's), ``missing`` (nothing usable heard)."""
+    raw: Any = None
+
+
+def parse_slot(slot: SlotDef, heard: list[str], council: CouncilData,
+               values: Mapping[str, Any]) -> Parsed:
+    if not heard:
+        return Parsed(None, problem="missing")
+    parser = _PARSERS[slot.type]
+    return parser(slot, heard, council, values)
+
+
+def slot_complete(slot: SlotDef, text: str, council: CouncilData,
+                  values: Mapping[str, Any]) -> bool:
+    """Whether partial words already make a whole answer (used to end the turn early)."""
+    if slot.type == "postcode":
+        return find_postcode(text) is not None
+    if slot.type == "account":
+        return len(digits_in(text)) >= (slot.digits or 8)
+    if slot.type == "yes_no":
+        return yes_or_no(text) is not None
+    if slot.type == "choice":
+        return _choice(slot, [text], council, values).value is not None
+    if slot.type == "address":
+        return _address(slot, [text], council, values).value is not None
+    return False
+
+
+def _postcode(slot: SlotDef, heard: list[str], council: CouncilData,
+              values: Mapping[str, Any]) -> Parsed:
+    found, sureness = council.match_postcode(heard)
+    if found is not None:
+        return Parsed(found, unsure=sureness < 1.0)
+    said = next((p for t in heard if (p := find_postcode(t))), None)
+    if said:
+        return Parsed(None, problem="unknown", raw=said)
+    return Parsed(None, problem="missing")
+
+
+def _address(slot: SlotDef, heard: list[str], council: CouncilData,
+             values: Mapping[str, Any]) -> Parsed:
+    postcode = str(values.get(slot.at or "postcode", ""))
+    prop, score = council.match_address(postcode, heard)
+    if prop is None:
+        return Parsed(None, problem="unknown" if heard else "missing")
+    value = {"uprn": prop.uprn, "address": prop.address, "postcode": prop.postcode}
+    return Parsed(value, unsure=score < 0.8)
+
+
+def _account(slot: SlotDef, heard: list[str], council: CouncilData,
+             values: Mapping[str, Any]) -> Parsed:
+    length = slot.digits or 8
+    for text in heard:
+        digits = digits_in(text)
+        if len(digits) == length:
+            return Parsed(digits)
+        if len(digits) > length:
+            for start in range(len(digits) - length + 1):
+                if digits[start : start + length] in council.accounts:
+                    return Parsed(digits[start : start + length], unsure=True)
+    best = max((digits_in(t) for t in heard), key=len, default="")
+    return Parsed(None, problem="unknown" if best else "missing", raw=best)
+
+
+def _yes_no(slot: SlotDef, heard: list[str], council: CouncilData,
+            values: Mapping[str, Any]) -> Parsed:
+    for text in heard:
+        answer = yes_or_no(text)
+        if answer is not None:
+            return Parsed(answer)
+    return Parsed(None, problem="missing")
+
+
+def _choice(slot: SlotDef, heard: list[str], council: CouncilData,
+            values: Mapping[str, Any]) -> Parsed:
+    best, best_score = None, 0.0
+    for text in heard:
+        lowered = text.lower()
+        for option in slot.options:
+            if re.search(rf"\b{re.escape(option.lower())}\b", lowered):
+                return Parsed(option)
+            score = max(fuzz.partial_ratio(option.lower(), lowered) for _ in (0,)) / 100
+            if score > best_score:
+                best, best_score = option, score
+    if best is not None and best_score >= 0.8:
+        return Parsed(best, unsure=True)
+    return Parsed(None, problem="missing")
+
+
+def _number(slot: SlotDef, heard: list[str], council: CouncilData,
+            values: Mapping[str, Any]) -> Parsed:
+    for text in heard:
+        match = re.search(r"\d+", text)
+        if match:
+            return Parsed(int(match.group()))
+    return Parsed(None, problem="missing")
+
+
+def _date(slot: SlotDef, heard: list[str], council: CouncilData,
+          values: Mapping[str, Any]) -> Parsed:
+    today = council.today()
+    for text in heard:
+        lowered = text.lower()
+        if "today" in lowered:
+            return Parsed(today.isoformat())
+        if "yesterday" in lowered:
+            return Parsed((today - timedelta(days=1)).isoformat())
+        for index, name in enumerate(_WEEKDAYS):
+            if name in lowered:
+                back = (today.weekday() - index) % 7
+                return Parsed((today - timedelta(days=back)).isoformat(), unsure=True)
+        match = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", text)
+        if match:
+            return Parsed(date.fromisoformat(match.group()).isoformat())
+    return Parsed(None, problem="missing")
+
+
+def _text(slot: SlotDef, heard: list[str], council: CouncilData,
+          values: Mapping[str, Any]) -> Parsed:
+    return Parsed(heard[0]) if heard[0].strip() else Parsed(None, problem="missing")
+
+
+_PARSERS = {
+    "postcode": _postcode, "address": _address, "account": _account, "yes_no": _yes_no,
+    "choice": _choice, "number": _number, "date": _date, "text": _text,
+}
