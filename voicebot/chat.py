@@ -10,7 +10,7 @@ from pathlib import Path
 from voicebot.config import Settings, load_settings
 from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
-from voicebot.flows.actions import Handover, Hangup, Listen, Say
+from voicebot.flows.actions import CallerTurn, Handover, Hangup, Listen, Say
 from voicebot.flows.conversation_tests import fixed_today, load_tests, run_test
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import build
@@ -105,18 +105,14 @@ async def _chat(settings: Settings) -> int:
             elif isinstance(action, Listen) and action.expect.slot_type:
                 print(f"     (listening for {action.expect.slot_type})")
         try:
-            line = input("you: ").strip()
+            line = (await asyncio.to_thread(input, "you: ")).strip()
         except EOFError:
             return 0
         if not line:
             actions = await dialogue.silence()
-        elif line.isdigit() or set(line) <= set("0123456789*#"):
-            from voicebot.flows.actions import CallerTurn
-
+        elif set(line) <= set("0123456789*#"):
             actions = await dialogue.hear(CallerTurn(digits=line))
         else:
-            from voicebot.flows.actions import CallerTurn
-
             actions = await dialogue.hear(CallerTurn(text=line))
 
 

@@ -165,13 +165,15 @@ class CallSession:
             result = await self._perform(actions)
             if isinstance(result, tuple):
                 return result
-            if self._stopped is not None:
+            if result is None or self._stopped is not None:
+                if result is not None and asyncio.iscoroutine(result):
+                    result.close()
                 return Outcome("hangup", reason="caller-hung-up"), "abandoned"
             actions = await result
 
     async def _perform(
         self, actions: list[Action]
-    ) -> tuple[Outcome, str] | Awaitable[list[Action]]:
+    ) -> tuple[Outcome, str] | Awaitable[list[Action]] | None:
         """Carry out the actions; return the final outcome, or the dialogue's next reply.
 
         After a barge-in the remaining sentences are dropped, but a handover or hang-up still
@@ -224,7 +226,7 @@ class CallSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _listen(self, listen: Listen) -> Awaitable[list[Action]]:
+    async def _listen(self, listen: Listen) -> Awaitable[list[Action]] | None:
         """Wait for an answer; the silence timer starts when the bot has finished speaking."""
         expect = listen.expect
         self._max_digits = expect.max_digits or 1
@@ -232,7 +234,7 @@ class CallSession:
         while True:
             item = await self._next(listen.timeout)
             if isinstance(item, _Stopped):
-                return _nothing()
+                return None
             if isinstance(item, _Silence):
                 self._emit(CallEventType.SILENCE, seconds=listen.timeout)
                 return self.dialogue.silence()
@@ -375,10 +377,6 @@ class CallSession:
         with contextlib.suppress(Exception):
             await self.call.close()
         return outcome, "error"
-
-
-async def _nothing() -> list[Action]:
-    return []
 
 
 def _plain(slots: Any) -> dict[str, Any]:

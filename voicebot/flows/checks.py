@@ -174,7 +174,8 @@ def check(flows: list[LoadedFlow], main: LoadedMain | None, actions: Iterable[st
           teams: Iterable[str]) -> list[Problem]:
     """Every meaning problem in the set, in file order."""
     problems: list[Problem] = []
-    action_names, team_names = list(actions), list(teams)
+    action_names = list(actions)
+    team_names = sorted(set(teams) | set(main.spec.teams if main else ()))
     intents: dict[str, LoadedFlow] = {}
     for flow in flows:
         for rule in RULES:
