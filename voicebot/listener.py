@@ -29,7 +29,8 @@ from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 
 _LOGGER = logging.getLogger(__name__)
 
-PREROLL_SECONDS = 0.3
+PREROLL_SECONDS = 0.6
+"""Audio kept from before a turn starts: the first syllables that made the VAD sure."""
 TAIL_SECONDS = 0.2
 """Silence kept after the last voiced window: Whisper ends words better with a little tail."""
 

@@ -192,8 +192,14 @@ class ScriptedCaller:
         self.reply_timeout = reply_timeout
         self.end_timeout = end_timeout
 
-    async def run(self, steps: list[CallerStep], *, hang_up: bool = True) -> CallReport:
-        """The whole call: webhook, stream, greeting, each step's reply, the end, the action."""
+    async def run(self, steps: list[CallerStep], *, hang_up: bool = True,
+                  barge_in_after: float | None = None) -> CallReport:
+        """The whole call: webhook, stream, greeting, each step's reply, the end, the action.
+
+        With ``barge_in_after`` the caller starts the steps that many seconds into the greeting
+        instead of waiting for it to finish (the reply to the first step then shows the
+        ``clear`` the service sent).
+        """
         answer = await self.client.ring()
         report = CallReport(self.client.call_sid, answer)
         stream = await self.client.open_stream(answer.stream_url, answer.parameters)
@@ -202,7 +208,11 @@ class ScriptedCaller:
                  asyncio.create_task(line.receive_forever())]
         try:
             line.begin("", asyncio.get_running_loop().time())
-            report.replies.append(await self._reply(line))
+            if barge_in_after is None:
+                report.replies.append(await self._reply(line))
+            else:
+                await asyncio.sleep(barge_in_after)
+                report.replies.append(line.finish())
             for step in steps:
                 if line.closed.is_set():
                     break

@@ -26,6 +26,9 @@ class TurnOptions:
     silence_threshold: float = 0.35
     min_speech: float = 0.15
     """Voiced time needed before a turn starts: shorter bursts are clicks and coughs."""
+    onset_gap: float = 0.3
+    """Silence that forgets voiced time not yet counted as a turn; shorter gaps keep it, so
+    letters spelled one by one ("L. S. 6.") still add up to speech."""
     complete_silence: float = 0.3
     """Pause that ends a turn already known to be a whole answer."""
     end_silence: float = 0.8
@@ -48,6 +51,7 @@ class EndOfTurn:
         self.pause = 0.0
         self.length = 0.0
         self._onset = 0.0
+        self._gap = 0.0
 
     def step(self, probability: float, seconds: float, complete: bool = False) -> TurnSignal | None:
         """Advance by one window; ``complete`` says the words so far already answer."""
@@ -55,13 +59,16 @@ class EndOfTurn:
         if not self.speaking:
             if probability >= options.speech_threshold:
                 self._onset += seconds
+                self._gap = 0.0
                 if self._onset >= options.min_speech:
                     self.speaking = True
                     self.voiced = self.length = self._onset
                     self.pause = 0.0
                     return TurnSignal.STARTED
             elif probability < options.silence_threshold:
-                self._onset = 0.0
+                self._gap += seconds
+                if self._gap >= options.onset_gap:
+                    self._onset = 0.0
             return None
         self.length += seconds
         if probability >= options.speech_threshold:

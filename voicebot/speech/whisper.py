@@ -18,7 +18,7 @@ import logging
 import math
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ctranslate2
@@ -47,8 +47,9 @@ class DecodeOptions:
     margin_frames: int = 100
     """Silence added after the utterance, so short windows still see an ending."""
     round_frames: int = 100
-    tokens_per_second: float = 10.0
-    min_tokens: int = 16
+    tokens_per_second: float = 7.0
+    """Speech is about 4 tokens a second (digits read one by one a little more)."""
+    min_tokens: int = 12
     max_tokens: int = 220
     batch_wait: float = 0.012
     """Seconds to wait for other calls' requests to join a batch."""
@@ -188,6 +189,9 @@ class WhisperRecognizer:
         transcripts = [transcript for transcript, _ in decoded]
         for index, request in enumerate(requests):
             transcript, tokens = decoded[index]
+            trimmed = trim_restart(transcript.text)
+            if trimmed != transcript.text:
+                transcript = transcripts[index] = replace(transcript, text=trimmed)
             if window < FULL_WINDOW and self._ran_away(transcript.text, tokens, request):
                 _LOGGER.info("short-window decode ran away (%r); redoing on 30 s window",
                              transcript.text[:60])
@@ -260,11 +264,41 @@ def _fit(features: np.ndarray, frames: int) -> np.ndarray:
     return np.concatenate([features, pad], axis=1)
 
 
+def _plain_words(text: str) -> list[str]:
+    return ["".join(c for c in word if c.isalnum()) for word in text.lower().split()]
+
+
+def trim_restart(text: str) -> str:
+    """Cut a decode that finished and then started the sentence again.
+
+    On a short window Whisper sometimes reads the utterance twice ("Can I speak to a person,
+    please? Can I speak to a person,"): when the words start over from the beginning, only the
+    first reading is kept.
+    """
+    words = _plain_words(text)
+    original = text.split()
+    for start in range(2, len(words) - 1):
+        run = 0
+        while start + run < len(words) and words[run] == words[start + run]:
+            run += 1
+        wordy = sum(1 for w in words[:run] if w.isalpha()) >= 2  # digits may repeat for real
+        if wordy and (run >= 3 or start + run == len(words)):
+            return " ".join(original[:start])
+    return text
+
+
 def repeats_itself(text: str, min_words: int = 3) -> bool:
-    """True when a run of at least ``min_words`` words is immediately said again."""
-    words = ["".join(c for c in word if c.isalnum()) for word in text.lower().split()]
+    """True when a run of at least ``min_words`` words is said again (a looping decode)."""
+    words = _plain_words(text)
     for size in range(min_words, len(words) // 2 + 1):
-        for start in range(len(words) - 2 * size + 1):
-            if words[start : start + size] == words[start + size : start + 2 * size]:
+        seen = set()
+        for start in range(len(words) - size + 1):
+            gram = tuple(words[start : start + size])
+            if sum(1 for w in gram if w.isalpha()) < 2:
+                continue  # account numbers and postcodes may repeat digits for real
+            if (gram in seen and size >= 4) or (
+                words[start : start + size] == words[start + size : start + 2 * size]
+            ):
                 return True
+            seen.add(gram)
     return False

@@ -14,7 +14,8 @@ def phone_line(engines: SpeechEngines, text: str, length_scale: float = 1.0) -> 
     from piper import SynthesisConfig
 
     voice = engines.synthesizer.voice
-    config = SynthesisConfig(length_scale=length_scale)
+    # No generator noise: the same text always gives the same audio, so tests are repeatable.
+    config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
     raw = b"".join(c.audio_int16_bytes for c in voice.synthesize(text, syn_config=config))
     narrow = resample(pcm16_to_float(raw), engines.synthesizer.sample_rate, 8000)
     return ulaw_to_pcm16(pcm16_to_ulaw(float_to_pcm16(narrow)))

@@ -10,7 +10,12 @@ def run(turn: EndOfTurn, probs: list[float], complete: bool = False) -> list[tup
 
 
 def test_a_click_is_not_speech() -> None:
-    assert run(EndOfTurn(), [0.9, 0.9, 0.1, 0.1, 0.1] * 3) == []
+    assert run(EndOfTurn(), [0.9, 0.9] + [0.1] * 12 + [0.9, 0.9] + [0.1] * 12) == []
+
+
+def test_letters_spelled_with_short_gaps_add_up_to_speech() -> None:
+    signals = run(EndOfTurn(), [0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.9, 0.9])
+    assert signals == [(7, TurnSignal.STARTED)]
 
 
 def test_speech_starts_after_minimum_voiced_time() -> None:
