@@ -22,12 +22,12 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.voices import Voice, all_voices, phone  # noqa: E402
-from voicebot.audio import pcm16_to_float, resample  # noqa: E402
-from voicebot.config import load_settings  # noqa: E402
-from voicebot.speech.base import Hints  # noqa: E402
-from voicebot.speech.engines import SpeechEngines  # noqa: E402
-from voicebot.speech.whisper import DecodeOptions, WhisperRecognizer  # noqa: E402
+from bench.voices import Voice, all_voices, phone
+from voicebot.audio import pcm16_to_float, resample
+from voicebot.config import load_settings
+from voicebot.speech.base import Hints
+from voicebot.speech.engines import SpeechEngines
+from voicebot.speech.whisper import DecodeOptions, WhisperRecognizer
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "speech"
 

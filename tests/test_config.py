@@ -6,7 +6,9 @@ from voicebot.config import load_settings
 from voicebot.errors import ConfigError
 
 
-def test_file_then_environment_then_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_then_environment_then_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "voicebot.yaml"
     path.write_text("port: 7000\nhost: 0.0.0.0\ntwilio: {auth_token: abc}\n")
     monkeypatch.setenv("VOICEBOT_PORT", "7100")

@@ -26,7 +26,7 @@ class ModelSettings(BaseModel):
     """Where the models live; empty paths mean the packaged defaults."""
 
     whisper_dir: Path | None = None
-    """A faster-whisper (CTranslate2) model directory; default: Whisper base assembled in models/."""
+    """A faster-whisper (CTranslate2) model directory; default: Whisper base in models/."""
     piper_voice: Path | None = None
     """A Piper ``.onnx`` voice (its ``.onnx.json`` beside it); default: en_US-joe-medium."""
     vad_model: Path | None = None

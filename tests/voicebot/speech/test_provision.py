@@ -29,7 +29,9 @@ def test_assemble_joins_parts_in_order(tmp_path: Path) -> None:
 
 
 def test_configured_paths_override_defaults(tmp_path: Path) -> None:
-    settings = load_settings(models={"whisper_dir": tmp_path / "w", "piper_voice": tmp_path / "v.onnx"})
+    settings = load_settings(
+        models={"whisper_dir": tmp_path / "w", "piper_voice": tmp_path / "v.onnx"}
+    )
     paths = provision.model_paths(settings)
     assert paths.whisper_dir == tmp_path / "w"
     problems = provision.check_paths(paths)

@@ -5,7 +5,9 @@ from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 W = 0.032
 
 
-def run(turn: EndOfTurn, probs: list[float], complete: bool = False) -> list[tuple[int, TurnSignal]]:
+def run(
+    turn: EndOfTurn, probs: list[float], complete: bool = False
+) -> list[tuple[int, TurnSignal]]:
     return [(i, s) for i, p in enumerate(probs) if (s := turn.step(p, W, complete)) is not None]
 
 

@@ -44,7 +44,8 @@ async def test_silence_is_not_heard(engines: SpeechEngines) -> None:
 async def test_hints_bias_towards_expected_words(engines: SpeechEngines) -> None:
     audio = to_16k(phone_line(engines, "Hawthorn Close"))
     hinted = await engines.recognizer.transcribe(
-        audio, Hints(phrases=("Hawthorn Close", "Larch Avenue"), prompt="Hawthorn Close, Larch Avenue")
+        audio,
+        Hints(phrases=("Hawthorn Close", "Larch Avenue"), prompt="Hawthorn Close, Larch Avenue"),
     )
     candidates = [hinted.text, *hinted.alternatives]
     assert max(fuzz.ratio(words(c), "hawthorn close") for c in candidates) >= 80, candidates
