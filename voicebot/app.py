@@ -130,10 +130,16 @@ def create_app(settings: Settings) -> FastAPI:
         fallback=service.fallback(),
         stats=service.telephony_stats,
     )
-    try:
-        app.include_router(make_twilio_router(service.handle, service.records, options))
-    except ValueError as err:
-        raise ConfigError("twilio-token-missing", str(err)) from err
+    if options.verify_signatures and not options.auth_token:
+        _LOGGER.warning(
+            "no Twilio auth token (twilio.auth_token or TWILIO_AUTH_TOKEN): the /twilio "
+            "webhooks are not served, so no phone calls can come in; the browser phone at "
+            "/phone works")
+    else:
+        try:
+            app.include_router(make_twilio_router(service.handle, service.records, options))
+        except ValueError as err:
+            raise ConfigError("twilio-token-missing", str(err)) from err
     app.include_router(make_phone_router(service.handle, service.records,
                                          fallback=options.fallback,
                                          stats=service.telephony_stats))
