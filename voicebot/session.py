@@ -243,8 +243,14 @@ class CallSession:
             if isinstance(item, SpeechStarted):
                 continue
             if isinstance(item, NotHeard):
-                return self.dialogue.not_heard()
-            text = item.transcript
+                doubtful = item.transcript
+                if doubtful is None or not self.dialogue.is_complete(doubtful.text):
+                    return self.dialogue.not_heard()
+                # Unsure words that still make a whole answer (a spelled postcode often
+                # scores low): pass them on with their low confidence, so they get confirmed.
+                text = doubtful
+            else:
+                text = item.transcript
             return self.dialogue.hear(
                 CallerTurn(
                     text=text.text, alternatives=text.alternatives, confidence=text.confidence

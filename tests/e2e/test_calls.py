@@ -99,17 +99,19 @@ async def test_a_council_tax_call_with_keypad_entry_is_handled_end_to_end(
         say(service, "How much council tax do I owe?"),
         Keys("40019283"),
         say(service, "L S 6, 2 Q T."),
-        say(service, "No, thank you."),
+        # "Yes" answers either "is the postcode L S 6, 2 Q T?" (when the bot was unsure of
+        # what it heard) or "anything else?"; "goodbye" then ends the call from anywhere.
+        say(service, "Yes."),
+        say(service, "Goodbye."),
     ])
     texts = [heard(transcriber, reply.audio) for reply in report.replies]
     turns = (await record(service, report.call_sid))["turns"]
-    assert len(texts) == 5, turns
-    assert "council" in texts[0]  # the greeting
-    assert "account number" in texts[1]
+    assert "council" in texts[0], turns  # the greeting
+    assert "account number" in texts[1], turns
     assert "property" in texts[2], turns  # "what's the postcode of the property..."
-    assert "balance" in texts[3] and "pounds" in texts[3], turns
-    assert "goodbye" in texts[4]
-    assert all(r.latency is not None for r in report.replies[1:])
+    assert any("balance" in t and "pounds" in t for t in texts[3:5]), turns
+    assert "goodbye" in texts[-1] or "bye" in texts[-1], turns
+    assert all(r.latency is not None for r in report.replies[1:]), turns
     assert report.ended_by == "bot"
     assert ET.fromstring(report.outcome_twiml).find("Hangup") is not None
     await asyncio.sleep(0.5)

@@ -326,7 +326,8 @@ class Dialogue:
                 return await self._start_intent(intent, score)
         if parsed.value is None:
             return await self._failed(ask, parsed)
-        if ask.slot.confirm == "always" or (ask.slot.confirm == "unsure" and parsed.unsure):
+        unsure = parsed.unsure or turn.confidence < 0.5
+        if ask.slot.confirm == "always" or (ask.slot.confirm == "unsure" and unsure):
             ask.pending = parsed.value
             state.mode = "confirming"
             question = ask.step.confirm_prompt or "Just to check, is that {" + ask.step.ask + "}?"
@@ -442,6 +443,8 @@ class Dialogue:
     def _expectation(self, ask: _Ask) -> Expectation:
         slot = ask.slot
         phrases: tuple[str, ...] = ()
+        if slot.type == "postcode":
+            phrases = tuple(self.services.council.postcodes[:40])
         if slot.type == "address" and slot.at:
             phrases = tuple(self.services.council.streets_at(str(self._state.values.get(
                 slot.at, ""))))

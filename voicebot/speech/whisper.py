@@ -206,7 +206,9 @@ class WhisperRecognizer:
     def _generate(self, requests: list[_Request], window: int) -> list[tuple[Transcript, int]]:
         """Best transcript and its token count for each request, on one feature window."""
         mels = np.stack([_fit(r.features, window) for r in requests])
-        max_tokens = max(self._max_tokens(r.seconds) for r in requests)
+        # CTranslate2 counts the prompt in max_length, so the bound is on top of the longest.
+        max_tokens = max(self._max_tokens(r.seconds) for r in requests) + max(
+            len(r.prompt) for r in requests)
         results = self.model.generate(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(mels)),
             [r.prompt for r in requests],
@@ -231,7 +233,7 @@ class WhisperRecognizer:
                 no_speech_probability=float(result.no_speech_prob),
                 alternatives=alternatives,
             )
-            transcripts.append((transcript, lengths[0]))
+            transcripts.append((transcript, lengths[0] if lengths else 0))
         return transcripts
 
     def _text(self, ids: list[int]) -> str:
