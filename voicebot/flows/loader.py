@@ -37,6 +37,18 @@ class Located:
     file: Path
     root: yaml.Node | None
 
+    def at_key(self, *path: str | int, message: str) -> Problem:
+        """Where a mapping key itself was written (for keys that should not be there)."""
+        parent = self.root
+        for key in path[:-1]:
+            parent = _child(parent, key) or parent
+        if isinstance(parent, yaml.MappingNode):
+            for key_node, _ in parent.value:
+                if key_node.value == path[-1]:
+                    mark = key_node.start_mark
+                    return Problem(self.file, mark.line + 1, mark.column + 1, message)
+        return self.at(*path, message=message)
+
     def at(self, *path: str | int, message: str) -> Problem:
         node = self.root
         for key in path:
@@ -108,6 +120,8 @@ def shape_problems(error: ValidationError, where: Located, prefix: tuple[str | i
             allowed = list(_allowed(item, prefix))
             if close := difflib.get_close_matches(str(path[-1]), allowed, 1):
                 message += f" (did you mean '{close[0]}'?)"
+            problems.append(where.at_key(*path, message=message))
+            continue
         elif item["type"] == "missing":
             message = f"'{path[-1]}' is required here"
             path = path[:-1]
