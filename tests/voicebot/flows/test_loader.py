@@ -32,7 +32,8 @@ steps:
 
 BAD = [
     ("flow: demo\nsteps:\n  - say: [unclosed\n", "4:1", "not valid YAML"),
-    (GOOD.replace("    prompt:", "    promtp:"), "9:5", "unknown key 'promtp' (did you mean 'prompt'?)"),
+    (GOOD.replace("    prompt:", "    promtp:"), "9:5",
+     "unknown key 'promtp' (did you mean 'prompt'?)"),
     (GOOD.replace("next: anything_else", "next: anythin_else"), "11:11",
      "no step with id 'anythin_else' (did you mean 'anything_else'?)"),
     (GOOD.replace("    next: anything_else",
