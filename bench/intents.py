@@ -1,0 +1,70 @@
+"""Intent accuracy on held-out caller phrasings, routed exactly as the engine does at the menu.
+
+Globals (agent, repeat, goodbye, menu) first at the engine's GLOBAL_SCORE, then the flows'
+intents at ROUTE_SCORE with MARGIN; anything below is "none" (the engine would ask a
+clarifying question). The phrasings in bench/data/intents_heldout.yaml are not in the flows.
+
+    .venv/bin/python bench/intents.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from voicebot.council.actions import Services  # noqa: E402
+from voicebot.council.data import CouncilData  # noqa: E402
+from voicebot.flows.engine import GLOBAL_SCORE, MARGIN, ROUTE_SCORE  # noqa: E402
+from voicebot.flows.registry import FlowSet, build  # noqa: E402
+from voicebot.language.spoken import normalise  # noqa: E402
+
+
+def route(flows: FlowSet, text: str) -> str:
+    text = normalise(text)
+    ranked = flows.globals.rank(text)
+    if ranked and ranked[0].score >= GLOBAL_SCORE:
+        return ranked[0].intent
+    ranked = flows.router.rank(text)
+    best = ranked[0]
+    runner = ranked[1].score if len(ranked) > 1 else 0.0
+    if best.score >= ROUTE_SCORE and best.score - runner >= MARGIN:
+        return best.intent
+    return "none"
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        actions = Services(CouncilData(), Path(scratch) / "c.db").actions
+        flows = build(ROOT / "flows", actions, ["general", "bins", "council_tax"])
+    assert not isinstance(flows, list), [str(p) for p in flows]
+    labelled = yaml.safe_load((ROOT / "bench" / "data" / "intents_heldout.yaml").read_text())
+    per: dict[str, list[bool]] = defaultdict(list)
+    confusions: Counter[tuple[str, str]] = Counter()
+    for label, phrasings in labelled.items():
+        expected = label.removesuffix("_2").removesuffix("_more")
+        for text in phrasings:
+            got = route(flows, text)
+            per[expected].append(got == expected)
+            if got != expected:
+                confusions[(expected, got)] += 1
+    total = sum(len(v) for v in per.values())
+    right = sum(sum(v) for v in per.values())
+    in_scope = [ok for label, v in per.items() if label != "none" for ok in v]
+    print(f"phrasings: {total}; accuracy {right / total:.1%} ({right}/{total}); "
+          f"in-scope accuracy {sum(in_scope) / len(in_scope):.1%}")
+    for label, results in sorted(per.items()):
+        print(f"  {label:22} {sum(results):>3}/{len(results):<3} {sum(results) / len(results):.0%}")
+    print("most common confusions (expected -> routed):")
+    for (expected, got), count in confusions.most_common(12):
+        print(f"  {expected} -> {got}: {count}")
+
+
+if __name__ == "__main__":
+    main()
