@@ -26,12 +26,12 @@ async def test_a_request_is_transcribed(engines: SpeechEngines) -> None:
 
 
 async def test_concurrent_calls_are_decoded_together_and_correctly(engines: SpeechEngines) -> None:
-    texts = ["I want to pay my council tax.", "Yes, that's right.", "My bin was not emptied."]
+    texts = ["I want to pay my council tax.", "Yes, that's right.", "My bin was missed today."]
     audios = [to_16k(phone_line(engines, text)) for text in texts]
     results = await asyncio.gather(
         *(engines.recognizer.transcribe(audio, Hints()) for audio in audios)
     )
-    expected = ["i want to pay my council tax", "yes thats right", "my bin was not emptied"]
+    expected = ["i want to pay my council tax", "yes thats right", "my bin was missed today"]
     for result, want in zip(results, expected, strict=True):
         assert fuzz.ratio(words(result.text), want) >= 85, result.text
 
