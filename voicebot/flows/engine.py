@@ -120,7 +120,9 @@ class Dialogue:
             return slot_complete(state.ask.slot, text, self.services.council, state.values)
         if state.mode in {"menu", "clarify"}:
             ranked = self.flows.router.rank(text)
-            return bool(ranked) and ranked[0].score >= 0.85
+            runner = ranked[1].score if len(ranked) > 1 else 0.0
+            return bool(ranked) and ranked[0].score >= ROUTE_SCORE + 0.1 and (
+                ranked[0].score - runner >= MARGIN)
         return False
 
     # -- turns --

@@ -31,7 +31,7 @@ class TurnOptions:
     letters spelled one by one ("L. S. 6.") still add up to speech."""
     complete_silence: float = 0.3
     """Pause that ends a turn already known to be a whole answer."""
-    end_silence: float = 0.8
+    end_silence: float = 0.7
     """Pause that ends any other turn."""
     partial_after: float = 0.15
     """Pause after which a partial transcript is worth making, to learn if it is complete."""

@@ -42,8 +42,8 @@ FULL_WINDOW = 3000
 class DecodeOptions:
     """How decoding is bounded; the defaults were chosen with bench/asr_wer.py."""
 
-    beam_size: int = 3
-    hypotheses: int = 3
+    beam_size: int = 2
+    hypotheses: int = 2
     margin_frames: int = 100
     """Silence added after the utterance, so short windows still see an ending."""
     round_frames: int = 100

@@ -29,7 +29,7 @@ def test_turn_ends_after_the_normal_pause() -> None:
     turn = EndOfTurn()
     signals = run(turn, [0.9] * 20 + [0.05] * 40)
     ended = [i for i, s in signals if s is TurnSignal.ENDED]
-    assert ended == [20 + 25 - 1]  # 25 windows = 0.8 s of pause
+    assert ended == [20 + 22 - 1]  # 22 windows = 0.7 s of pause
 
 
 def test_a_complete_answer_ends_after_a_short_pause() -> None:
@@ -43,7 +43,7 @@ def test_a_mid_sentence_pause_does_not_end_the_turn() -> None:
     turn = EndOfTurn()
     signals = run(turn, [0.9] * 20 + [0.05] * 15 + [0.9] * 20 + [0.05] * 30)
     assert [s for _, s in signals] == [TurnSignal.STARTED, TurnSignal.ENDED]
-    assert signals[1][0] == 20 + 15 + 20 + 25 - 1
+    assert signals[1][0] == 20 + 15 + 20 + 22 - 1
 
 
 def test_uncertain_windows_neither_extend_speech_nor_count_as_pause() -> None:
