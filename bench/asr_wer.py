@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.voices import Voice, all_voices, phone
 from voicebot.audio import pcm16_to_float, resample
 from voicebot.config import load_settings
+from voicebot.council.data import CouncilData
+from voicebot.language import spoken
 from voicebot.speech.base import Hints
 from voicebot.speech.engines import SpeechEngines
 from voicebot.speech.whisper import DecodeOptions, WhisperRecognizer
@@ -56,7 +58,8 @@ UTTERANCES: list[tuple[str, str, str, str]] = [
 
 
 def words(text: str) -> list[str]:
-    text = text.lower().replace("'", "")
+    """Words for scoring: spoken digits as digits on both sides ("one zero" = "10")."""
+    text = spoken.words_to_digits(text.lower().replace("'", ""))
     text = re.sub(r"(?<=\d)[\s-]+(?=\d)", "", text)  # digit groups read as one number
     text = re.sub(r"\b([a-z]{1,2}\d{1,2}[a-z]?)[\s-]*(\d[a-z]{2})\b", r"\1 \2", text)
     return re.findall(r"[a-z0-9]+", text)
@@ -71,16 +74,25 @@ def edit_distance(a: list[str], b: list[str]) -> int:
     return row[-1]
 
 
-def extract(kind: str, text: str) -> str:
-    """The postcode or account number in ``text``, through the product's normaliser."""
-    from voicebot.language import spoken
+COUNCIL = CouncilData.load(Path(__file__).resolve().parent.parent / "seeds")
 
-    normalised = spoken.normalise(text)
+
+def hints_for(kind: str) -> Hints:
+    """The hints the product gives the recogniser when it asks for this kind of answer."""
     if kind == "postcode":
-        found = spoken.find_postcode(normalised)
+        codes = tuple(COUNCIL.postcodes)
+        return Hints(expect="postcode", phrases=codes, prompt=", ".join(codes))
+    return Hints(expect=kind if kind in {"account", "yes_no"} else None)
+
+
+def extract(kind: str, text: str, alternatives: tuple[str, ...]) -> str:
+    """The postcode or account number, the way the product reads it: normalised, and for
+    postcodes matched against the council's own (a fuzzy match is then confirmed)."""
+    heard = [spoken.normalise(t) for t in (text, *alternatives)]
+    if kind == "postcode":
+        found, _ = COUNCIL.match_postcode(heard)
         return found or ""
-    digits = re.sub(r"\D", "", normalised)
-    return digits
+    return spoken.digits_in(heard[0])
 
 
 def shared_recordings() -> list[tuple[str, np.ndarray, str]]:
@@ -105,18 +117,22 @@ async def measure(recognizer: WhisperRecognizer, items: list[tuple[str, np.ndarr
     started = time.perf_counter()
     seconds = 0.0
     worst: list[tuple[float, str, str]] = []
+    by_voice: dict[str, list[int]] = {}
     for voice, audio, reference, kind, value in items:
-        result = await recognizer.transcribe(audio, Hints())
+        result = await recognizer.transcribe(audio, hints_for(kind))
         seconds += audio.size / 16000
         ref, hyp = words(reference), words(result.text)
         distance = edit_distance(ref, hyp)
         errors += distance
         total += len(ref)
+        tally = by_voice.setdefault(voice.split("/")[0], [0, 0])
+        tally[0] += distance
+        tally[1] += len(ref)
         if distance:
             worst.append((distance / max(1, len(ref)), voice, result.text))
         if kind in exact:
             exact[kind][1] += 1
-            exact[kind][0] += extract(kind, result.text) == value
+            exact[kind][0] += extract(kind, result.text, result.alternatives) == value
     took = time.perf_counter() - started
     print(f"\n== {label}: {len(items)} utterances, {seconds:.0f} s of audio, {took:.1f} s")
     print(f"WER {errors / max(1, total):.3f}   utterances/s {len(items) / took:.2f}   "
@@ -124,6 +140,8 @@ async def measure(recognizer: WhisperRecognizer, items: list[tuple[str, np.ndarr
     for kind, (right, count) in exact.items():
         if count:
             print(f"{kind:9} exactly right {right}/{count} = {right / count:.1%}")
+    print("WER by voice: " + ", ".join(f"{v} {e / max(1, n):.2f}" for v, (e, n) in
+                                       by_voice.items()))
     for rate, voice, text in sorted(worst, reverse=True)[:5]:
         print(f"  worst {rate:.2f} {voice}: {text!r}")
 
