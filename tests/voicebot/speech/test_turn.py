@@ -65,3 +65,16 @@ def test_wants_partial_only_in_a_pause() -> None:
     assert not turn.wants_partial
     run(turn, [0.05] * 5)
     assert turn.wants_partial
+
+
+def test_long_sentences_are_spoken_in_clauses_short_ones_whole() -> None:
+    from voicebot.speech.piper import sentences
+
+    long = ("Your next collections are: your garden bin on Thursday the 26th of November, "
+            "and your refuse bin on Monday the 7th of December. Anything else?")
+    assert sentences(long) == [
+        "Your next collections are: your garden bin on Thursday the 26th of November,",
+        "and your refuse bin on Monday the 7th of December.",
+        "Anything else?",
+    ]
+    assert sentences("Thanks. What's the postcode?") == ["Thanks.", "What's the postcode?"]
