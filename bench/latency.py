@@ -67,6 +67,19 @@ async def one_call(url: str, steps: list[Speech | Keys], stagger: float) -> Call
         return await caller.run(steps, hang_up=False)  # type: ignore[arg-type]
 
 
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def watch_memory(pid: int, peak: list[float]) -> None:
+    while True:
+        peak[0] = max(peak[0], resident_mb(pid))
+        await asyncio.sleep(0.5)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
@@ -86,17 +99,23 @@ async def main() -> None:
         process = start_service(args.port, Path(state))
         try:
             await wait_ready(url, process)
-            print(f"{'calls':>5} {'turns':>5} {'p50 s':>7} {'p95 s':>7} {'max s':>7}  no reply")
+            idle = resident_mb(process.pid)
+            print(f"service resident memory when idle: {idle:.0f} MB")
+            print(f"{'calls':>5} {'turns':>5} {'p50 s':>7} {'p95 s':>7} {'max s':>7}  no reply"
+                  "  peak MB")
             for count in args.calls:
+                peak = [0.0]
+                watcher = asyncio.create_task(watch_memory(process.pid, peak))
                 reports = await asyncio.gather(*(
                     one_call(url, scripts[i % len(scripts)], stagger=i * 0.37)
                     for i in range(count)))
+                watcher.cancel()
                 latencies = [r.latency for rep in reports for r in rep.replies[1:]
                              if r.latency is not None and not r.after.startswith("keys")]
                 missing = sum(1 for rep in reports for r in rep.replies[1:] if r.latency is None)
                 print(f"{count:>5} {len(latencies):>5} {statistics.median(latencies):>7.3f} "
-                      f"{percentile(latencies, 0.95):>7.3f} {max(latencies):>7.3f}  {missing}",
-                      flush=True)
+                      f"{percentile(latencies, 0.95):>7.3f} {max(latencies):>7.3f}  {missing:>8}"
+                      f"  {peak[0]:>7.0f}", flush=True)
         finally:
             process.terminate()
             process.wait(20)
