@@ -1,8 +1,9 @@
 """Intent accuracy on held-out caller phrasings, routed exactly as the engine does at the menu.
 
-Globals (agent, repeat, goodbye, menu) first at the engine's GLOBAL_SCORE, then the flows'
-intents at ROUTE_SCORE with MARGIN; anything below is "none" (the engine would ask a
-clarifying question). The phrasings in bench/data/intents_heldout.yaml are not in the flows.
+Globals (agent, repeat, goodbye, menu) first as the engine takes them between requests
+(``pick_global``), then the flows' intents at ROUTE_SCORE with MARGIN; anything below is "none"
+(the engine would ask a clarifying question). The phrasings in bench/data/intents_heldout.yaml
+are not in the flows.
 
     .venv/bin/python bench/intents.py
 """
@@ -21,17 +22,17 @@ sys.path.insert(0, str(ROOT))
 
 from voicebot.council.actions import Services  # noqa: E402
 from voicebot.council.data import CouncilData  # noqa: E402
-from voicebot.flows.engine import GLOBAL_SCORE, MARGIN, ROUTE_SCORE  # noqa: E402
+from voicebot.flows.engine import MARGIN, ROUTE_SCORE, pick_global  # noqa: E402
 from voicebot.flows.registry import FlowSet, build  # noqa: E402
 from voicebot.language.spoken import normalise  # noqa: E402
 
 
 def route(flows: FlowSet, text: str) -> str:
-    text = normalise(text)
-    ranked = flows.globals.rank(text)
-    if ranked and ranked[0].score >= GLOBAL_SCORE:
-        return ranked[0].intent
-    ranked = flows.router.rank(text)
+    heard = [normalise(text)]
+    found = pick_global(flows, heard, relaxed=True)
+    if found is not None:
+        return found.intent
+    ranked = flows.router.rank(heard[0])
     best = ranked[0]
     runner = ranked[1].score if len(ranked) > 1 else 0.0
     if best.score >= ROUTE_SCORE and best.score - runner >= MARGIN:

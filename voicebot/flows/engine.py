@@ -40,6 +40,7 @@ from voicebot.flows.schema import (
 )
 from voicebot.flows.slots import Parsed, parse_slot, slot_complete
 from voicebot.flows.templates import render
+from voicebot.language.intents import IntentScore
 from voicebot.language.spoken import normalise, yes_or_no
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,6 +52,31 @@ SWITCH_SCORE = 0.78
 GLOBAL_SCORE = 0.8
 MARGIN = 0.06
 MAX_STEPS = 50
+MAX_MISUNDERSTOOD = 2
+"""Requests not understood before the caller is put through to a person."""
+
+
+def pick_global(flows: FlowSet, heard: list[str], relaxed: bool) -> IntentScore | None:
+    """A request that works anywhere (agent, repeat, goodbye, menu), if the words make one.
+
+    Mid-question only a sure match counts (the words are probably an answer). Between
+    requests a likelier match is enough when it is clearly ahead of every service intent, so
+    "I'd rather speak to somebody" reaches a person without the exact wording.
+    """
+    if not heard or not heard[0]:
+        return None
+    ranked = flows.globals.rank(heard[0], heard[1:])
+    if not ranked:
+        return None
+    best = ranked[0]
+    if best.score >= GLOBAL_SCORE:
+        return best
+    if not relaxed or best.score < ROUTE_SCORE:
+        return None
+    services = flows.router.rank(heard[0], heard[1:])
+    rival = services[0].score if services else 0.0
+    runner = ranked[1].score if len(ranked) > 1 else 0.0
+    return best if best.score - max(rival, runner) >= MARGIN else None
 
 
 @dataclass
@@ -193,16 +219,17 @@ class Dialogue:
     async def _global(self, text: str, heard: list[str]) -> list[Action] | None:
         if not text:
             return None
-        ranked = self.flows.globals.rank(text, heard[1:])
-        if not ranked or ranked[0].score < GLOBAL_SCORE:
+        relaxed = self._state.mode in {"menu", "clarify", "anything_else"}
+        found = pick_global(self.flows, heard, relaxed)
+        if found is None:
             return None
         if self._state.mode == "asking" and self._state.ask is not None:
             parsed = parse_slot(self._state.ask.slot, heard, self.services.council,
                                 self._state.values)
             if parsed.value is not None:
                 return None  # an answer that happens to contain "no" or "person"
-        kind = ranked[0].intent
-        self._emit(CallEventType.INTENT, intent=kind, score=round(ranked[0].score, 3))
+        kind = found.intent
+        self._emit(CallEventType.INTENT, intent=kind, score=round(found.score, 3))
         if kind == "agent":
             return self._hand_over(self._team(), "caller asked for an agent",
                                    self._summary("caller asked to speak to someone"))
@@ -223,7 +250,7 @@ class Dialogue:
     def _misunderstood(self, heard: list[str]) -> list[Action]:
         state = self._state
         state.misunderstood += 1
-        if state.misunderstood >= 3:
+        if state.misunderstood >= MAX_MISUNDERSTOOD:
             return self._hand_over("general", "caller's request was not understood",
                                    self._summary("the automated service could not understand "
                                                  "the request"))

@@ -31,7 +31,7 @@ _NO = {"no", "nope", "nah", "wrong", "incorrect", "not", "negative", "isnt", "th
 def words_to_digits(text: str) -> str:
     """Spoken digits -> digits: "double seven" -> "77", "four oh one" -> "4 0 1", "twenty one"
     -> "21". Ordinary words are left alone ("for" stays a word unless between digits)."""
-    tokens = re.findall(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]+", text)
+    tokens = re.findall(r"[A-Za-z]+(?:['\u2019][A-Za-z]+)*|\d+|[^\sA-Za-z\d]+", text)
     out: list[str] = []
     index = 0
     while index < len(tokens):

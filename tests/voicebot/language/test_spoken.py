@@ -8,6 +8,7 @@ from voicebot.language.intents import IntentRouter, IntentSpec
 from voicebot.language.spoken import (
     digits_in,
     find_postcode,
+    normalise,
     say_date,
     say_digits,
     say_money,
@@ -80,3 +81,26 @@ def test_intent_router_ranks_by_examples_and_keywords() -> None:
     ranked = router.rank("what do I owe on my council tax")
     assert ranked[0].intent == "tax" and ranked[0].score > ranked[1].score + 0.2
     assert router.rank("", ("how much council tax",))[0].intent == "tax"
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("I want to check my refuse day", "bins"),
+    ("my bin wasn't emptied", "missed"),
+    ("they didn't collect the recycling", "missed"),
+    ("when is the recycling collected", "bins"),
+    ("what do I owe", "tax"),
+])
+def test_intent_router_reads_meaning_words_and_negation(said: str, expected: str) -> None:
+    router = IntentRouter({
+        "bins": IntentSpec(("when are my bins collected", "what day is bin day"),
+                           ("bin day", "collection day")),
+        "missed": IntentSpec(("my bin was not collected", "they didn't empty my bin"),
+                             ("missed", "not collected")),
+        "tax": IntentSpec(("how much council tax do I owe",), ("owe", "balance")),
+    })
+    assert router.rank(normalise(said))[0].intent == expected
+
+
+def test_contractions_survive_normalisation() -> None:
+    assert "didn't" in normalise("they didn't take it")
+    assert "wasn't" in normalise("it wasn’t emptied").replace("’", "'")
