@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import logging
-import re
 
-_LONG_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){12,19}(?!\d)")
-"""Card-like runs of 12-19 digits, possibly grouped by spaces or dashes."""
+from voicebot.language.redact import redact_numbers
 
-
-def redact_numbers(text: str) -> str:
-    """Replace card-like numbers with a marker; shorter references stay readable."""
-    return _LONG_NUMBER.sub("[redacted number]", text)
+__all__ = ["RedactingFilter", "configure_logging", "redact_numbers"]
 
 
 class RedactingFilter(logging.Filter):
