@@ -13,7 +13,7 @@ from voicebot.council.data import CouncilData
 from voicebot.flows.actions import CallerTurn, Handover, Hangup, Listen, Say
 from voicebot.flows.conversation_tests import fixed_today, load_tests, run_test
 from voicebot.flows.engine import Dialogue
-from voicebot.flows.registry import build
+from voicebot.flows.registry import FlowSet, build
 
 TEAMS_FALLBACK = ("general", "bins", "council_tax")
 
@@ -27,9 +27,8 @@ def _teams(settings: Settings) -> list[str]:
     return sorted(set(settings.transfer_targets) | set(TEAMS_FALLBACK))
 
 
-def check_command(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    folder = args.folder or settings.flows_dir
+def _checked(folder: Path, settings: Settings) -> FlowSet | None:
+    """The flow set in ``folder``, or None after printing every problem in it."""
     with tempfile.TemporaryDirectory() as scratch:
         actions = Services(CouncilData(), Path(scratch) / "cases.db").actions
         built = build(folder, actions, _teams(settings))
@@ -37,6 +36,15 @@ def check_command(args: argparse.Namespace) -> int:
         for problem in built:
             print(problem)
         print(f"{len(built)} problem(s); the service keeps its last good flows until fixed")
+        return None
+    return built
+
+
+def check_command(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    folder = args.folder or settings.flows_dir
+    built = _checked(folder, settings)
+    if built is None:
         return 1
     print(f"{folder}: {len(built.flows)} flows, {len(built.intents)} intents: all good")
     return 0
@@ -49,13 +57,10 @@ def test_command(args: argparse.Namespace) -> int:
 
 
 async def _run_tests(folder: Path, settings: Settings) -> int:
+    built = _checked(folder, settings)
+    if built is None:
+        return 1
     with tempfile.TemporaryDirectory() as scratch:
-        actions = Services(CouncilData(), Path(scratch) / "c.db").actions
-        built = build(folder, actions, _teams(settings))
-        if isinstance(built, list):
-            for problem in built:
-                print(problem)
-            return 1
         council = CouncilData.load(settings.data_dir, today=fixed_today)
         passed = failed = 0
         for file, case in load_tests(folder / "tests"):
