@@ -47,12 +47,15 @@ def main() -> None:
     assert not isinstance(flows, list), [str(p) for p in flows]
     labelled = yaml.safe_load((ROOT / "bench" / "data" / "intents_heldout.yaml").read_text())
     per: dict[str, list[bool]] = defaultdict(list)
+    fresh: list[bool] = []
     confusions: Counter[tuple[str, str]] = Counter()
     for label, phrasings in labelled.items():
-        expected = label.removesuffix("_2").removesuffix("_more")
+        expected = label.removesuffix("_fresh").removesuffix("_2").removesuffix("_more")
         for text in phrasings:
             got = route(flows, text)
             per[expected].append(got == expected)
+            if label.endswith("_fresh"):
+                fresh.append(got == expected)
             if got != expected:
                 confusions[(expected, got)] += 1
     total = sum(len(v) for v in per.values())
@@ -60,6 +63,9 @@ def main() -> None:
     in_scope = [ok for label, v in per.items() if label != "none" for ok in v]
     print(f"phrasings: {total}; accuracy {right / total:.1%} ({right}/{total}); "
           f"in-scope accuracy {sum(in_scope) / len(in_scope):.1%}")
+    if fresh:
+        print(f"written after the last tuning: accuracy {sum(fresh) / len(fresh):.1%} "
+              f"({sum(fresh)}/{len(fresh)})")
     for label, results in sorted(per.items()):
         print(f"  {label:22} {sum(results):>3}/{len(results):<3} {sum(results) / len(results):.0%}")
     print("most common confusions (expected -> routed):")
