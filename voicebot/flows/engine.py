@@ -53,6 +53,8 @@ GLOBAL_SCORE = 0.8
 MARGIN = 0.06
 MAX_STEPS = 50
 MAX_MISUNDERSTOOD = 2
+CLARIFY_SCORE = 0.4
+"""An intent this likely is worth offering in a clarifying question."""
 """Requests not understood before the caller is put through to a person."""
 
 
@@ -255,8 +257,13 @@ class Dialogue:
                                    self._summary("the automated service could not understand "
                                                  "the request"))
         ranked = self.flows.router.rank(heard[0], heard[1:]) if heard else []
-        options = [r.intent for r in ranked[:2] if r.score > 0.3] or [
-            r.intent for r in ranked[:3]]
+        options = [r.intent for r in ranked[:2] if r.score > CLARIFY_SCORE]
+        if not options:
+            # Nothing said points anywhere ("erm", a cough): say what the bot can do instead
+            # of offering arbitrary guesses.
+            state.mode, state.clarify_options = "menu", []
+            return self._reply([self._p("not_heard", question=self._p("menu"))],
+                               Expectation(phrases=self._menu_phrases()))
         state.mode, state.clarify_options = "clarify", options
         names = [self.flows.intent_name(o) for o in options]
         spoken = ", or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
