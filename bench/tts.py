@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voicebot.config import load_settings
+from voicebot.speech.clauses import sentences
 from voicebot.speech.engines import SpeechEngines
-from voicebot.speech.piper import sentences
 
 REPLIES = [
     "Thanks. What's the house number or name?",

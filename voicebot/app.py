@@ -18,6 +18,9 @@ from telephony.browser.routes import make_router as make_phone_router
 from telephony.twilio.routes import TwilioOptions
 from telephony.twilio.routes import make_router as make_twilio_router
 from voicebot import __version__
+from voicebot.call.listener import Listener
+from voicebot.call.session import APOLOGY, CallSession
+from voicebot.call.speaker import Speaker
 from voicebot.config import Settings
 from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
@@ -26,10 +29,7 @@ from voicebot.events import EventSink, fan_out
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import FlowRegistry
 from voicebot.handoff import Handoff, synthesize_with
-from voicebot.listener import Listener
 from voicebot.records import CallRecords
-from voicebot.session import APOLOGY, CallSession
-from voicebot.speaker import Speaker
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
 from voicebot.web.api import make_api_router

@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 """Registrars for the staff tools (flows, chat, call), each in its own module."""
 
-from voicebot import chat, passwords, simulator  # noqa: E402  (heavy imports happen on use)
+from voicebot.commands import chat, passwords, simulator  # noqa: E402  (heavy imports happen on use)
 
 EXTRA_COMMANDS.extend([chat.register, simulator.register, passwords.register])
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from voicebot.commands.passwords import hash_password
 from voicebot.config import Settings, load_settings
 from voicebot.events import CallEvent, CallEventType, EventSink, fan_out
-from voicebot.passwords import hash_password
 from voicebot.records import CallRecords
 from voicebot.web.api import make_api_router
 from voicebot.web.auth import LoginThrottle

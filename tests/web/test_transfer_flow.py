@@ -19,7 +19,7 @@ from telephony.call import Call, Outcome
 from telephony.twilio.client import TwilioClient
 from telephony.twilio.routes import TwilioOptions, make_router
 from tests.conftest import serving
-from tests.voicebot.test_handoff import PiperSentences
+from tests.voicebot.handoff.test_handoff import PiperSentences
 from tests.web.conftest import PASSWORDS, build_service, desk_settings
 from voicebot.config import Settings
 from voicebot.events import CallEvent, CallEventType

@@ -14,7 +14,8 @@ from voicebot.audio import float_to_pcm16, pcm16_to_float, resample
 from voicebot.config import Settings
 from voicebot.speech.base import SAMPLE_RATE, Hints
 from voicebot.speech.cache import PromptCache
-from voicebot.speech.piper import PiperSynthesizer, sentences
+from voicebot.speech.clauses import sentences
+from voicebot.speech.piper import PiperSynthesizer
 from voicebot.speech.pool import InferencePool
 from voicebot.speech.provision import DeviceChoice, ModelPaths, choose_device, model_paths
 from voicebot.speech.vad import SileroVad

@@ -1,7 +1,7 @@
 """Small conversations for the telephony tests: greet, echo what was said, act on keys.
 
-The real conversation (voicebot.session) comes later; these exercise every part of the Call port
-with behaviour simple enough to assert on exactly.
+The real conversation (voicebot.call.session) comes later; these exercise every part of the
+Call port with behaviour simple enough to assert on exactly.
 """
 
 from __future__ import annotations

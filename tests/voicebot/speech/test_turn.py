@@ -68,7 +68,7 @@ def test_wants_partial_only_in_a_pause() -> None:
 
 
 def test_long_sentences_are_spoken_in_clauses_short_ones_whole() -> None:
-    from voicebot.speech.piper import sentences
+    from voicebot.speech.clauses import sentences
 
     long = ("Your next collections are: your garden bin on Thursday the 26th of November, "
             "and your refuse bin on Monday the 7th of December. Anything else?")

@@ -13,9 +13,9 @@ from telephony.twilio.routes import TwilioOptions, make_router
 from tests.conftest import serving
 from tests.telephony.twilio.handlers import EchoBot, Recorder
 from voicebot.cli import build_parser
+from voicebot.commands.simulator import describe_twiml, read_wav, simulate
 from voicebot.config import Settings
 from voicebot.errors import ConfigError
-from voicebot.simulator import describe_twiml, read_wav, simulate
 
 
 def _app(bot: EchoBot, token: str) -> FastAPI:

@@ -22,7 +22,7 @@ from voicebot.config import Settings, load_settings
 from voicebot.errors import ConfigError
 from voicebot.flows.actions import Handover
 from voicebot.handoff import Handoff, synthesize_with
-from voicebot.hours import OpeningHours
+from voicebot.handoff.hours import OpeningHours
 from voicebot.speech.provision import model_paths
 from voicebot.web.whisper import make_whisper_router
 

@@ -15,8 +15,8 @@ import itertools
 
 from telephony import Call
 from voicebot.events import CallEvent, CallEventType, EventSink
+from voicebot.speech.clauses import sentences
 from voicebot.speech.engines import SpeechEngines
-from voicebot.speech.piper import sentences
 
 PLAYBACK_SLACK = 5.0
 """Seconds beyond the audio's length to wait for the carrier's last mark."""

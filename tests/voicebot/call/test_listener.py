@@ -9,8 +9,8 @@ from rapidfuzz import fuzz
 
 from telephony import AudioIn
 from tests.voicebot.speech.conftest import frames, noise, phone_line, silence
+from voicebot.call.listener import Heard, Listener, NotHeard, Result, SpeechStarted
 from voicebot.events import CallEvent, CallEventType
-from voicebot.listener import Heard, Listener, NotHeard, Result, SpeechStarted
 from voicebot.speech.base import Hints
 from voicebot.speech.engines import SpeechEngines
 

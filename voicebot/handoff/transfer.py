@@ -26,7 +26,7 @@ from voicebot.audio import float_to_pcm16, pcm16_to_float, resample
 from voicebot.config import Settings
 from voicebot.errors import ConfigError
 from voicebot.flows.actions import Handover
-from voicebot.hours import OpeningHours, spoken_opening
+from voicebot.handoff.hours import OpeningHours, spoken_opening
 from voicebot.logs import redact_numbers
 from voicebot.records.shapes import redacted
 from voicebot.speech.base import Synthesizer

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from telephony import AudioIn, Call, DigitIn, MarkPlayed, Outcome, StreamStopped
+from voicebot.call.listener import Heard, NotHeard, SpeechStarted
 from voicebot.errors import VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.flows.actions import (
@@ -28,7 +29,6 @@ from voicebot.flows.actions import (
     Listen,
     Say,
 )
-from voicebot.listener import Heard, NotHeard, SpeechStarted
 from voicebot.speech.base import Hints
 
 _LOGGER = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ Heard_ = SpeechStarted | Heard | NotHeard
 
 
 class ListenerPort(Protocol):
-    """What the session needs of the listener (voicebot.listener.Listener)."""
+    """What the session needs of the listener (voicebot.call.listener.Listener)."""
 
     def expect(self, hints: Hints) -> None: ...
 
@@ -75,7 +75,7 @@ class ListenerPort(Protocol):
 
 
 class SpeakerPort(Protocol):
-    """What the session needs of the speaker (voicebot.speaker.Speaker)."""
+    """What the session needs of the speaker (voicebot.call.speaker.Speaker)."""
 
     async def say(self, text: str, interruptible: bool = True) -> bool: ...
 

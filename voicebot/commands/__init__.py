@@ -1,0 +1,1 @@
+"""Offline commands behind ``voicebot``: chat, the call simulator, agent passwords."""
