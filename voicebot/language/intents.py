@@ -121,6 +121,14 @@ class IntentRouter:
                         for word, n in spread.items()}
         """1 for a word only one intent uses, less the more intents share it."""
 
+    async def prepare(self, texts: Sequence[str]) -> None:
+        """Do any heavy work for these words off the event loop, before ``rank`` is asked.
+
+        The dialogue awaits this once per turn with the words heard. Word matching needs no
+        preparation; a model-backed ranking computes and caches its vectors here, so ``rank``
+        itself stays cheap and synchronous.
+        """
+
     @property
     def names(self) -> list[str]:
         return list(self._intents)
