@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from voicebot.events import CallEvent, CallEventType
-from voicebot.logs import redact_numbers
-from voicebot.records.shapes import SCHEMA, call_json, iso, redacted, turn_json
+from voicebot.privacy import redact_numbers, redacted
+from voicebot.records.shapes import SCHEMA, call_json, iso, turn_json
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
