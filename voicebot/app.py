@@ -19,7 +19,7 @@ from telephony.twilio.routes import TwilioOptions
 from telephony.twilio.routes import make_router as make_twilio_router
 from voicebot import __version__
 from voicebot.call.listener import Listener
-from voicebot.call.session import APOLOGY, CallSession
+from voicebot.call.session import APOLOGY, CARD_NOTICE, CallSession
 from voicebot.call.speaker import Speaker
 from voicebot.config import Settings
 from voicebot.council.actions import Services
@@ -89,7 +89,7 @@ class Service:
 
     def fixed_prompts(self) -> list[str]:
         """Prompts every call may hear, synthesised once at start-up."""
-        prompts = [APOLOGY]
+        prompts = [APOLOGY, CARD_NOTICE]
         with contextlib.suppress(Exception):
             prompts.extend(self.flows.current.fixed_prompts())
         return prompts

@@ -203,54 +203,62 @@ class RedactingFilter(logging.Filter):
 
 # -- keypad entries across a call --
 
-KEY_GAP = 6.0
-"""Seconds between key presses after which a new number starts. Someone keying a card reads
-it off in groups, a second or two apart; a second account number keyed after a reprompt and
-an answer comes much later."""
+KEY_GAP = 30.0
+"""Seconds without a key press after which keypad entries no longer join into one number.
+A card keyed in pieces between the bot's reprompts comes within seconds; a second account
+number keyed after a failed check comes a minute or more later."""
 
 
 @dataclass
 class KeypadLedger:
-    """Every key the caller presses in one call, judged together.
+    """Every keypad entry of one call, judged together.
 
-    The session hands the dialogue keypad entries of the expected length, so a card number
-    keyed at an account prompt arrives as pieces ("45567375", "86899855"). Each piece is
-    harmless alone; the ledger sees the run they make. ``entry`` says whether the entry just
-    completed finishes a Luhn-valid card-length run; the run's pieces are then remembered
-    (``scrub`` removes them from anything shown later) and the run starts afresh.
+    The session hands the dialogue entries of the expected length, so a card number keyed at
+    an account prompt arrives in pieces ("45567375", "86899855", or "455673758", "6", ...).
+    Each piece is harmless alone; the ledger sees what they make together. ``entry`` says
+    whether the entry just completed ends a Luhn-valid 13-19 digit number made of whole
+    entries (or holds one itself); those pieces are then remembered, so that ``scrub`` keeps
+    them out of anything shown later, and judging starts afresh.
+
+    Only numbers that start where an entry starts count: a card is keyed from its first digit
+    at a prompt, and a looser rule would take ordinary entries for cards far more often (one
+    run of random digits in ten passes the Luhn check).
     """
 
     gap: float = KEY_GAP
     clock: Callable[[], float] = time.monotonic
-    _run: str = field(default="", init=False)
-    _entries: list[tuple[int, str]] = field(default_factory=list, init=False)
+    _entries: list[str] = field(default_factory=list, init=False)
     _last: float | None = field(default=None, init=False)
     withheld: list[str] = field(default_factory=list, init=False)
     """Pieces of card numbers found so far (kept in memory for this call only)."""
 
     def press(self, key: str) -> None:
-        """One key; a long pause before it ends the run of keys before."""
+        """One key; after a long pause, the entries before it no longer join with later ones."""
         now = self.clock()
         if self._last is not None and now - self._last > self.gap:
-            self._run, self._entries = "", []
+            self._entries = []
         self._last = now
-        if key.isdigit():
-            self._run += key
 
-    def entry(self, digits: str) -> bool:
-        """The session has an entry (``digits``) ready: is it the end of a card number?"""
-        digits = re.sub(r"\D", "", digits)
-        if digits:
-            self._entries.append((max(len(self._run) - len(digits), 0), digits))
-        for length in CARD_LENGTHS:
-            window = self._run[-length:]
-            if len(window) == length and luhn_valid(window) and not _doubled(window):
-                start = len(self._run) - length
-                self.withheld += [piece for at, piece in self._entries
-                                  if at + len(piece) > start]
-                self._run, self._entries = "", []
-                return True
+    def entry(self, keyed: str) -> bool:
+        """The session has an entry ready: does it finish a card number?"""
+        digits = re.sub(r"\D", "", keyed)
+        if not digits:
+            return False
+        self._entries.append(digits)
+        if card_in(digits) is not None:
+            return self._found(1)
+        for first in range(len(self._entries) - 1, -1, -1):
+            joined = "".join(self._entries[first:])
+            if len(joined) > CARD_LENGTHS[-1]:
+                break
+            if len(joined) in CARD_LENGTHS and luhn_valid(joined) and not _doubled(joined):
+                return self._found(len(self._entries) - first)
         return False
+
+    def _found(self, pieces: int) -> bool:
+        self.withheld += self._entries[-pieces:]
+        self._entries = []
+        return True
 
     def scrub(self, value: Any) -> Any:
         """``value`` (slots, any JSON-like value) without card pieces or card-like numbers."""

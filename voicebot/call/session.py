@@ -29,6 +29,7 @@ from voicebot.flows.actions import (
     Listen,
     Say,
 )
+from voicebot.privacy import KeypadLedger
 from voicebot.speech.base import Hints
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,6 +40,13 @@ APOLOGY = (
 )
 DIGIT_PAUSE = 3.0
 """Seconds after the last keypress before a shorter-than-expected entry is taken as complete."""
+CARD_NOTICE = (
+    "For your security, please don't key in or read out card details on this line. "
+    "I can't take payments, and I haven't kept those numbers."
+)
+"""Said when the caller's keypad entries add up to a card number (which is then withheld)."""
+HIDDEN_KEY = "\u2022"
+"""What a keyed digit looks like in call events: digits are never carried, only counted."""
 
 
 class DialoguePort(Protocol):
@@ -80,13 +88,41 @@ class SpeakerPort(Protocol):
     async def say(self, text: str, interruptible: bool = True) -> bool: ...
 
 
-HandoverToOutcome = Callable[[Handover, DialoguePort], Awaitable[Outcome]]
+class DialogueView(Protocol):
+    """What a handover may read of the dialogue: whether the caller is verified, and slots."""
+
+    @property
+    def verified(self) -> bool: ...
+
+    @property
+    def slots(self) -> Any: ...
+
+
+HandoverToOutcome = Callable[[Handover, DialogueView], Awaitable[Outcome]]
 """Turns the dialogue's handover into a carrier outcome (target, whisper, context)."""
 
 
 @dataclass(frozen=True)
 class _Keys:
     digits: str
+    card: bool = False
+    """The entry finishes a card number keyed across the call (``KeypadLedger``)."""
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """The dialogue as a handover sees it: slots without any piece of a keyed card number."""
+
+    dialogue: DialoguePort
+    keypad: KeypadLedger
+
+    @property
+    def verified(self) -> bool:
+        return self.dialogue.verified
+
+    @property
+    def slots(self) -> Any:
+        return self.keypad.scrub(_plain(self.dialogue.slots))
 
 
 @dataclass(frozen=True)
@@ -128,6 +164,7 @@ class CallSession:
         self._digits = ""
         self._digit_deadline = 0.0
         self._max_digits = 1
+        self._keypad = KeypadLedger()
 
     @property
     def sid(self) -> str:
@@ -198,14 +235,15 @@ class CallSession:
 
     async def _hand_over(self, action: Handover) -> tuple[Outcome, str]:
         await self._finish_speaking()
-        outcome = await self.handover(action, self.dialogue)
+        shown = _Shown(self.dialogue, self._keypad)
+        outcome = await self.handover(action, shown)
         self._emit(
             CallEventType.TRANSFER,
             team=action.team,
             reason=action.reason,
             summary=action.summary,
-            verified=self.dialogue.verified,
-            slots=_plain(self.dialogue.slots),
+            verified=shown.verified,
+            slots=shown.slots,
         )
         await self.call.close()
         return outcome, "transferred"
@@ -238,6 +276,8 @@ class CallSession:
             if isinstance(item, _Silence):
                 self._emit(CallEventType.SILENCE, seconds=listen.timeout)
                 return self.dialogue.silence()
+            if isinstance(item, _Keys) and item.card:
+                return await self._withhold_card()
             if isinstance(item, _Keys):
                 return self.dialogue.hear(CallerTurn(digits=item.digits))
             if isinstance(item, SpeechStarted):
@@ -256,6 +296,13 @@ class CallSession:
                     text=text.text, alternatives=text.alternatives, confidence=text.confidence
                 )
             )
+
+    async def _withhold_card(self) -> Awaitable[list[Action]]:
+        """A card number keyed in: it goes nowhere; the caller is told, then asked again."""
+        self._emit(CallEventType.WITHHELD, what="card number", source="keypad")
+        _LOGGER.warning("call %s: a card number was keyed in; withheld", self.sid)
+        await self._say(Say(CARD_NOTICE, interruptible=False))
+        return self.dialogue.hear(CallerTurn())
 
     async def _next(self, silence_after: float) -> _Keys | _Stopped | _Silence | Heard_:
         """The next thing the caller does; silence counts only once the bot is quiet."""
@@ -306,17 +353,16 @@ class CallSession:
 
     async def _key(self, digit: str) -> None:
         """Keypad entry: barges in, and is collected until complete, '#', or a pause."""
-        self._emit(CallEventType.DIGITS, digit=digit)
+        self._emit(CallEventType.DIGITS, digit=HIDDEN_KEY if digit.isdigit() else digit)
+        self._keypad.press(digit)
         await self._barge_in()
         if digit == "#":
-            entry, self._digits = self._digits, ""
-            self._inbox.put_nowait(_Keys(entry or "#"))
+            self._enter(self._digits or "#")
             return
         self._digits += digit
         self._digit_deadline = time.monotonic() + DIGIT_PAUSE
         if len(self._digits) >= self._max_digits:
-            entry, self._digits = self._digits, ""
-            self._inbox.put_nowait(_Keys(entry))
+            self._enter(self._digits)
         elif len(self._digits) == 1:
             asyncio.get_running_loop().call_later(DIGIT_PAUSE, self._flush_digits)
 
@@ -327,8 +373,12 @@ class CallSession:
         if remaining > 0.05:
             asyncio.get_running_loop().call_later(remaining, self._flush_digits)
             return
-        entry, self._digits = self._digits, ""
-        self._inbox.put_nowait(_Keys(entry))
+        self._enter(self._digits)
+
+    def _enter(self, entry: str) -> None:
+        """A whole keypad entry, judged with every other entry of the call."""
+        self._digits = ""
+        self._inbox.put_nowait(_Keys(entry, card=self._keypad.entry(entry)))
 
     async def _pump_listener(self) -> None:
         """Listener results -> barge-in and the session's inbox."""
@@ -374,7 +424,7 @@ class CallSession:
         handover = Handover(team="general", reason=f"technical problem ({code})",
                             summary="The automated service had a problem during this call")
         try:
-            outcome = await self.handover(handover, self.dialogue)
+            outcome = await self.handover(handover, _Shown(self.dialogue, self._keypad))
         except Exception:
             _LOGGER.exception("call %s: handover after error failed", self.sid)
             outcome = Outcome("transfer", reason=handover.reason)

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from voicebot.council.data import CouncilData
 from voicebot.flows.schema import SlotDef
 from voicebot.language.spoken import digits_in, find_postcode, yes_or_no
+from voicebot.privacy import card_in, redact_numbers
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -77,17 +78,17 @@ def _address(slot: SlotDef, heard: list[str], council: CouncilData,
 
 def _account(slot: SlotDef, heard: list[str], council: CouncilData,
              values: Mapping[str, Any]) -> Parsed:
+    """Exactly the council's account number, never a part of a longer number (that could be a
+    card, or make the bot read a real account number back), and nothing card-like echoed."""
     length = slot.digits or 8
-    for text in heard:
-        digits = digits_in(text)
-        if len(digits) == length:
+    said = [digits for text in heard if (digits := digits_in(text))]
+    if any(card_in(digits) for digits in said):
+        return Parsed(None, problem="missing")
+    for digits in said:
+        if len(digits) == length and digits in council.accounts:
             return Parsed(digits)
-        if len(digits) > length:
-            for start in range(len(digits) - length + 1):
-                if digits[start : start + length] in council.accounts:
-                    return Parsed(digits[start : start + length], unsure=True)
-    best = max((digits_in(t) for t in heard), key=len, default="")
-    return Parsed(None, problem="unknown" if best else "missing", raw=best)
+    whole = next((digits for digits in said if len(digits) == length), None)
+    return Parsed(None, problem="unknown", raw=whole) if whole else Parsed(None, problem="missing")
 
 
 def _yes_no(slot: SlotDef, heard: list[str], council: CouncilData,
@@ -119,7 +120,7 @@ def _number(slot: SlotDef, heard: list[str], council: CouncilData,
             values: Mapping[str, Any]) -> Parsed:
     for text in heard:
         match = re.search(r"\d+", text)
-        if match:
+        if match and len(match.group()) < 13 and not card_in(digits_in(text)):
             return Parsed(int(match.group()))
     return Parsed(None, problem="missing")
 
@@ -145,7 +146,8 @@ def _date(slot: SlotDef, heard: list[str], council: CouncilData,
 
 def _text(slot: SlotDef, heard: list[str], council: CouncilData,
           values: Mapping[str, Any]) -> Parsed:
-    return Parsed(heard[0]) if heard[0].strip() else Parsed(None, problem="missing")
+    text = redact_numbers(heard[0])
+    return Parsed(text) if text.strip() else Parsed(None, problem="missing")
 
 
 _PARSERS = {
