@@ -24,6 +24,7 @@ from voicebot.call.speaker import Speaker
 from voicebot.config import Settings
 from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
+from voicebot.council.verification import VerificationPolicy
 from voicebot.errors import ConfigError, ModelError
 from voicebot.events import EventSink, fan_out
 from voicebot.flows.engine import Dialogue
@@ -51,7 +52,10 @@ class Service:
             if problems := provision.check_paths(paths):
                 raise ModelError("models-missing", "; ".join(problems))
         self.council = CouncilData.load(settings.data_dir)
-        self.services = Services(self.council, settings.database)
+        limits = settings.verification
+        self.services = Services(self.council, settings.database, VerificationPolicy(
+            limits.max_failures_per_call, limits.max_failures_per_account,
+            limits.window_hours * 3600))
         self.records = CallRecords(settings.database, retention_days=settings.retention_days)
         self.engines = SpeechEngines.load(settings)
         self.handoff = Handoff(

@@ -53,6 +53,16 @@ class TransferTargetSettings(BaseModel):
     """Opening hours as ``Mon-Fri 09:00-17:00; Sat 09:00-12:00``; ``always`` for 24/7."""
 
 
+class VerificationSettings(BaseModel):
+    """Limits on guessing a caller's details (council tax checks); see docs/security.md."""
+
+    max_failures_per_call: int = Field(default=2, ge=1)
+    """Failed checks in one call before the caller is locked out and transferred."""
+    max_failures_per_account: int = Field(default=3, ge=1)
+    """Failed checks on one account, across calls, before it is locked for ``window_hours``."""
+    window_hours: float = Field(default=24.0, gt=0)
+
+
 class AgentAccount(BaseModel):
     """A person who may log in to the agent desktop; the password is stored as a bcrypt hash."""
 
@@ -91,6 +101,7 @@ class Settings(BaseSettings):
     """Call records older than this are deleted."""
     store_audio: bool = False
     """No caller audio is stored unless a council explicitly turns this on."""
+    verification: VerificationSettings = VerificationSettings()
     asr_workers: int | None = None
     tts_workers: int | None = None
     log_level: str = "INFO"
