@@ -19,7 +19,7 @@ from telephony.twilio.routes import TwilioOptions
 from telephony.twilio.routes import make_router as make_twilio_router
 from voicebot import __version__
 from voicebot.call.listener import Listener
-from voicebot.call.session import APOLOGY, CARD_NOTICE, CallSession
+from voicebot.call.session import APOLOGY, CARD_NOTICE, TIME_UP, CallSession
 from voicebot.call.speaker import Speaker
 from voicebot.config import Settings
 from voicebot.council.actions import Services
@@ -85,6 +85,7 @@ class Service:
                 Speaker(self.engines, call, self.events),
                 handover=self.handoff.for_call(sid),
                 events=self.events,
+                max_seconds=self.settings.max_call_seconds,
             )
             return await session.run()
         finally:
@@ -93,7 +94,7 @@ class Service:
 
     def fixed_prompts(self) -> list[str]:
         """Prompts every call may hear, synthesised once at start-up."""
-        prompts = [APOLOGY, CARD_NOTICE]
+        prompts = [APOLOGY, CARD_NOTICE, TIME_UP]
         with contextlib.suppress(Exception):
             prompts.extend(self.flows.current.fixed_prompts())
         return prompts

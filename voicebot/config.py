@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     store_audio: bool = False
     """No caller audio is stored unless a council explicitly turns this on."""
     verification: VerificationSettings = VerificationSettings()
+    max_call_seconds: float = Field(default=900.0, ge=5)
+    """A call still with the bot after this long hears a polite message and is transferred."""
     asr_workers: int | None = None
     tts_workers: int | None = None
     log_level: str = "INFO"
