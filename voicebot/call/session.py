@@ -254,6 +254,7 @@ class CallSession:
 
     async def _withhold_card(self) -> Awaitable[list[Action]]:
         """A card number keyed in: it goes nowhere; the caller is told, then asked again."""
+        self._answers += 1
         self._emit(CallEventType.WITHHELD, what="card number", source="keypad")
         _LOGGER.warning("call %s: a card number was keyed in; withheld", self.sid)
         await self._say(Say(CARD_NOTICE, interruptible=False))
