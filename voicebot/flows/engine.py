@@ -21,18 +21,14 @@ from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.flows.actions import Action, AgentHours, CallerTurn, Expectation, Hangup, Say
 from voicebot.flows.policy import Request
 from voicebot.flows.policy import options as likely_options
+from voicebot.flows.questions import Questions
 from voicebot.flows.reading import Question, Reading, heard_words, prepare, read
 from voicebot.flows.registry import FlowSet
 from voicebot.flows.replies import Replies
 from voicebot.flows.runner import FlowRunner
-from voicebot.flows.slots import Parsed
-from voicebot.flows.state import Asking, CallState, Mode
+from voicebot.flows.state import CallState, Mode
 
 _LOGGER = logging.getLogger(__name__)
-
-MAX_MISUNDERSTOOD = 2
-"""Requests not understood before the caller is put through to a person."""
-
 
 class Dialogue:
     """One call's conversation over a (frozen) flow set."""
@@ -50,6 +46,7 @@ class Dialogue:
                                lambda: self._context.verified)
         self.runner = FlowRunner(flow_set, services, self._state, self.replies, self._context,
                                  self._emit)
+        self.questions = Questions(self._state, self.replies, self.runner, self._switch)
         self.reading: Reading | None = None
         """The last turn's reading (``voicebot chat --explain`` shows it)."""
 
@@ -80,7 +77,7 @@ class Dialogue:
         ask = state.ask
         return Question(mode=state.mode, slot_name=ask.step.ask if ask else None,
                         slot=ask.slot if ask else None, values=state.values,
-                        options=state.options)
+                        options=state.options, pending=ask.pending if ask else None)
 
     def is_complete(self, text: str) -> bool:
         """Whether the words so far already answer what was asked (ends the turn sooner)."""
@@ -131,29 +128,49 @@ class Dialogue:
     async def _consume(self, reading: Reading) -> list[Action]:
         mode = self._state.mode
         if mode is Mode.ASKING:
-            return await self._answer(reading)
+            return await self.questions.answer(reading)
         if mode is Mode.CONFIRMING:
-            return await self._confirm(reading)
+            return await self.questions.confirm(reading)
         if mode is Mode.ENDED or mode is Mode.RUNNING:
             raise DataError("dialogue-state", f"a caller turn in mode {mode}")
         return await self._open(reading)
 
     async def _open(self, reading: Reading) -> list[Action]:
         """After an open question: a request, a picked option, yes/no, or not understood."""
-        state = self._state
+        mode = self._state.mode
         found = reading.request
         if found is not None and found.kind == "global":
             return await self._global(found)
-        if state.mode is Mode.ANYTHING_ELSE and found is None:
-            if reading.yes_no is False:
+        if found is None and reading.yes_no is not None and mode is Mode.OFFERED:
+            if reading.yes_no:
+                return self.replies.to_agent("caller asked about something this line does "
+                                             "not handle", "caller asked for an agent")
+            return self.replies.menu([self.replies.prompt("what_else")])
+        if found is None and reading.yes_no is not None and mode is Mode.ANYTHING_ELSE:
+            if not reading.yes_no:
                 return self.replies.goodbye()
-            if reading.yes_no is True:
-                return self.replies.menu([self.replies.prompt("what_else")])
+            return self.replies.menu([self.replies.prompt("what_else")])
         if reading.choice is not None:
             return await self.runner.start(reading.choice, 1.0)
-        if found is not None and found.kind == "service":
-            return await self.runner.start(found.intent, found.score)
+        if found is not None:
+            return await self._switch(found)
+        if mode is Mode.CLARIFYING and reading.sure and reading.slot and reading.value:
+            # "Bins or a missed bin?" - "LS6 2QT": keep the postcode, ask again.
+            self.runner.keep(reading.slot, self._slot_type(reading.slot), reading.value.value)
         return self._misunderstood(reading)
+
+    async def _switch(self, found: Request) -> list[Action]:
+        """Start the service asked for, or say kindly that this line does not do that."""
+        if found.kind == "global":
+            return await self._global(found)
+        if found.kind == "service":
+            return await self.runner.start(found.intent, found.score)
+        self._emit(CallEventType.INTENT, intent=found.intent, score=round(found.score, 3))
+        self._state.understood()
+        self._state.enter(Mode.OFFERED)
+        self._state.flow = None
+        return self.replies.reply([self.replies.prompt("out_of_scope")], Expectation(
+            slot_type="yes_no", phrases=self.replies.expect_menu().phrases))
 
     async def _global(self, found: Request) -> list[Action]:
         self._emit(CallEventType.INTENT, intent=found.intent, score=round(found.score, 3))
@@ -168,87 +185,43 @@ class Dialogue:
         return self.replies.menu([self.replies.prompt("menu")])
 
     def _misunderstood(self, reading: Reading) -> list[Action]:
+        """Not understood: ask which of the likely services it is, then once more in other
+        words, then offer the menu; only then a person (the counts are main.yaml's)."""
         state = self._state
+        limits = self.flows.main.not_understood
         state.misunderstood += 1
-        if state.misunderstood >= MAX_MISUNDERSTOOD:
-            return self.replies.hand_over(
-                "general", "caller's request was not understood",
-                self.replies.summary("the automated service could not understand the request"))
-        offered = likely_options(reading.services)
-        if not offered:
-            # Nothing said points anywhere ("erm", a cough): say what the bot can do instead
-            # of offering arbitrary guesses.
-            return self.replies.menu([self.replies.prompt(
-                "not_heard", question=self.replies.prompt("menu"))])
-        state.enter(Mode.CLARIFYING)
-        state.options = offered
+        offered = state.options if state.mode is Mode.CLARIFYING else likely_options(
+            reading.services)
+        if state.misunderstood < limits.per_call and offered and state.clarified < limits.clarify:
+            state.clarified += 1
+            return self._clarify(offered, "clarify" if state.clarified == 1 else "clarify_again")
+        if state.misunderstood < limits.per_call and state.menus < limits.menu:
+            state.menus += 1
+            # Nothing said points anywhere ("erm", a cough): say what the bot can do instead of
+            # offering arbitrary guesses.
+            menu = self.replies.prompt("menu")
+            return self.replies.menu([self.replies.prompt("not_understood"), menu]
+                                     if state.clarified else
+                                     [self.replies.prompt("not_heard", question=menu)])
+        return self.replies.hand_over(
+            "general", "caller's request was not understood",
+            self.replies.summary("the automated service could not understand the request"))
+
+    def _clarify(self, offered: tuple[str, ...], prompt: str) -> list[Action]:
+        self._state.enter(Mode.CLARIFYING)
+        self._state.options = offered
         names = [self.flows.intent_name(o) for o in offered]
         spoken = ", or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-        return self.replies.reply([self.replies.prompt("clarify", options=spoken)], Expectation(
+        return self.replies.reply([self.replies.prompt(prompt, options=spoken)], Expectation(
             options=tuple(names), phrases=self.replies.expect_menu().phrases))
-
-    # -- a question being answered --
-
-    async def _answer(self, reading: Reading) -> list[Action]:
-        ask = self._ask()
-        parsed = reading.value or Parsed(None, problem="missing")
-        found = reading.request
-        if parsed.value is None and found is not None:
-            if found.kind == "global":
-                return await self._global(found)
-            if found.intent != self._state.intent:
-                return await self.runner.start(found.intent, found.score)
-        if parsed.value is None:
-            return await self._failed(ask, parsed)
-        if ask.slot.confirm == "always" or (ask.slot.confirm == "unsure" and not reading.sure):
-            ask.pending = parsed.value
-            self._state.enter(Mode.CONFIRMING)
-            question = ask.step.confirm_prompt or "Just to check, is that {" + ask.step.ask + "}?"
-            return self.replies.reply([self.replies.fill(question, {ask.step.ask: parsed.value})],
-                                      Expectation(slot_type="yes_no"))
-        return await self._accept(ask, parsed.value)
-
-    async def _confirm(self, reading: Reading) -> list[Action]:
-        ask = self._ask()
-        found = reading.request
-        if found is not None and found.kind == "global" and reading.yes_no is None:
-            return await self._global(found)
-        if reading.yes_no is True:
-            return await self._accept(ask, ask.pending)
-        if reading.yes_no is False:
-            self._state.enter(Mode.ASKING)
-            return await self._failed(ask, Parsed(None), [self.replies.prompt("confirm_no")])
-        return self.replies.reply([self.replies.fill(ask.step.confirm_prompt or "Is that right?",
-                                                     {ask.step.ask: ask.pending})],
-                                  Expectation(slot_type="yes_no"))
-
-    async def _accept(self, ask: Asking, value: Any) -> list[Action]:
-        self._state.values[ask.step.ask] = value
-        shown = value.get("address") if isinstance(value, Mapping) else value
-        self._emit(CallEventType.SLOT, name=ask.step.ask, value=shown)
-        return await self.runner.go_on(ask.step, [])
-
-    async def _failed(self, ask: Asking, parsed: Parsed, said: list[str] | None = None
-                      ) -> list[Action]:
-        ask.failures += 1
-        step = ask.step
-        if ask.failures > step.retries:
-            if step.on_fail:
-                return await self.runner.jump(step.on_fail, list(said or []))
-            return self.replies.to_agent(f"the bot could not get the {step.ask}",
-                                         f"could not get the caller's {step.ask}")
-        lines = list(said or [])
-        if parsed.problem == "unknown" and step.invalid:
-            lines.append(self.replies.fill(step.invalid, {step.ask: parsed.raw}))
-        lines.append(self.replies.fill(step.reprompt or step.prompt))
-        return self.replies.reply(lines, self.replies.expect_answer(ask))
 
     # -- helpers --
 
-    def _ask(self) -> Asking:
-        if self._state.ask is None:
-            raise DataError("dialogue-state", f"no question pending in mode {self._state.mode}")
-        return self._state.ask
+    def _slot_type(self, name: str) -> str:
+        for flow in self.flows.flows.values():
+            if name in flow.slots:
+                return flow.slots[name].type
+        return "text"
 
     def _again(self, said: list[str]) -> list[Action]:
         """Say this and keep waiting for the same thing."""

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from voicebot.flows.schema import OUT_OF_SCOPE
 from voicebot.language.intents import IntentScore
-
-OUT_OF_SCOPE = "out_of_scope"
-"""The pseudo-intent ranked with the services: a request understood but not served here."""
 
 
 class Situation(StrEnum):
@@ -77,6 +75,10 @@ RULES: tuple[Rule, ...] = (
     Rule(Situation.CHANGING, Kind.SERVICE, 0.62, 0.06),
     Rule(Situation.CHANGING, Kind.SURE_WORDS, 0.50),
 )
+
+
+__all__ = ["OUT_OF_SCOPE", "RULES", "Kind", "Request", "Rule", "Situation", "clear_request",
+           "options", "request", "rules", "sure_words"]
 
 
 def rules(situation: Situation, kind: Kind) -> list[Rule]:

@@ -30,8 +30,9 @@ from voicebot.flows.registry import FlowSet
 from voicebot.flows.schema import SlotDef
 from voicebot.flows.slots import Parsed, parse_slot, slot_complete
 from voicebot.flows.state import Mode
+from voicebot.language.digits import correct, spoken_digits
 from voicebot.language.intents import IntentScore, content
-from voicebot.language.spoken import normalise, yes_or_no
+from voicebot.language.spoken import changes_mind, normalise, yes_or_no
 
 _ORDINALS = {"first": 0, "second": 1, "last": -1, "one": 0, "1": 0, "two": 1, "2": 1}
 """Positions, the ordinal words first ("the second one" is the second, not the first)."""
@@ -49,6 +50,8 @@ class Question:
     """Values collected so far (an address is looked up at the postcode already given)."""
     options: tuple[str, ...] = ()
     """The intents offered in a clarifying question."""
+    pending: Any = None
+    """The value being read back (CONFIRMING), which the caller may correct in part."""
 
 
 @dataclass(frozen=True)
@@ -116,24 +119,80 @@ def read(turn: CallerTurn, question: Question, flows: FlowSet,
     keyed = bool(turn.digits) and not turn.text
     text = heard[0] if heard else ""
     spoken = bool(text) and not keyed
-    situation = Situation.OPEN if question.mode in _OPEN else Situation.ANSWERING
+    situation = _situation(question.mode, text)
     ranked_globals = tuple(flows.globals.rank(text, heard[1:])) if spoken else ()
     ranked = tuple(flows.router.rank(text, heard[1:])) if spoken else ()
-    value = None
-    if question.slot is not None and question.mode is Mode.ASKING:
-        value = parse_slot(question.slot, list(heard), council, question.values)
+    slot, value = _value(question, heard, flows, council)
+    found = request(ranked_globals, ranked, situation) if spoken else None
+    if keyed and text == KEY_FOR_A_PERSON and (value is None or value.value is None):
+        found = Request("global", "agent", 1.0)
     choice = _choice(text, question.options, flows) if question.mode is Mode.CLARIFYING else None
     return Reading(
         heard=heard, keyed=keyed, confidence=1.0 if keyed else turn.confidence,
-        situation=situation, globals=ranked_globals, services=ranked,
-        request=request(ranked_globals, ranked, situation) if spoken else None,
-        slot=question.slot_name if value is not None else None, value=value,
-        yes_no=yes_or_no(text) if spoken else None, choice=choice,
+        situation=situation, globals=ranked_globals, services=ranked, request=found,
+        slot=slot, value=value, yes_no=yes_or_no(text) if spoken else None, choice=choice,
         complete=_complete(question, text, ranked, council) if spoken else False,
     )
 
 
+KEY_FOR_A_PERSON = "0"
+"""A lone 0 keyed where 0 is no answer asks for a person, as phone menus have taught callers."""
+
 _OPEN = {Mode.MENU, Mode.CLARIFYING, Mode.OFFERED, Mode.ANYTHING_ELSE}
+_CORRECTABLE = ("postcode", "account", "number")
+"""Slot types whose value read back may be corrected by saying it (or the wrong part) again."""
+_IDENTIFYING = ("postcode", "account")
+"""Slot types worth keeping when given before they are asked for (at a clarifying question)."""
+
+
+def _situation(mode: Mode, text: str) -> Situation:
+    if mode in _OPEN:
+        return Situation.OPEN
+    return Situation.CHANGING if changes_mind(text) else Situation.ANSWERING
+
+
+def _value(question: Question, heard: tuple[str, ...], flows: FlowSet,
+           council: CouncilData) -> tuple[str | None, Parsed | None]:
+    """The slot value in the words: the answer asked for, a correction of the value read
+    back, or (at a clarifying question) a postcode or account number the options will need."""
+    slot = question.slot
+    if question.mode is Mode.ASKING and slot is not None:
+        return question.slot_name, parse_slot(slot, list(heard), council, question.values)
+    if question.mode is Mode.CONFIRMING and slot is not None and heard:
+        return question.slot_name, _corrected(question, slot, heard, council)
+    if question.mode is Mode.CLARIFYING and heard:
+        for name, wanted in _wanted(question.options, flows):
+            parsed = parse_slot(wanted, list(heard), council, question.values)
+            if parsed.value is not None:
+                return name, parsed
+    return None, None
+
+
+def _corrected(question: Question, slot: SlotDef, heard: tuple[str, ...],
+               council: CouncilData) -> Parsed:
+    """A new value said in answer to "is that X?": whole ("no, it's M14 5RN"), or only the
+    part that was wrong ("no, nine two eight four"), spliced into the value read back."""
+    if slot.type not in _CORRECTABLE:
+        return Parsed(None, problem="missing")
+    whole = parse_slot(slot, list(heard), council, question.values)
+    if whole.value is not None or slot.type == "postcode":
+        return whole
+    part = spoken_digits(heard[0])
+    fixed = correct(str(question.pending), part) if part and question.pending else None
+    if fixed is None:
+        return Parsed(None, problem="missing")
+    spliced = parse_slot(slot, [fixed], council, question.values)
+    return Parsed(spliced.value, unsure=True, problem=spliced.problem, raw=spliced.raw)
+
+
+def _wanted(options: tuple[str, ...], flows: FlowSet) -> list[tuple[str, SlotDef]]:
+    """The identifying slots the offered intents' flows ask for."""
+    found: dict[str, SlotDef] = {}
+    for option in options:
+        for name, slot in flows.intents[option][0].slots.items():
+            if slot.type in _IDENTIFYING:
+                found.setdefault(name, slot)
+    return list(found.items())
 
 
 def _complete(question: Question, text: str, ranked: tuple[IntentScore, ...],

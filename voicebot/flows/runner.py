@@ -8,7 +8,7 @@ following step by id or condition.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from voicebot.council.actions import ActionContext, Services
@@ -50,17 +50,28 @@ class FlowRunner:
 
     async def start(self, intent: str, score: float, said: list[str] | None = None
                     ) -> list[Action]:
-        """Begin the flow for ``intent``. Values already given in this call are kept, except
-        those of a request made again (the caller wants another go) and lookup results."""
+        """Begin the flow for ``intent``. Values the caller already gave in this call that the
+        flow asks for are kept and not asked again (a postcode given for bin days is not asked
+        for again for a missed bin), unless the same request is made again: then the caller
+        wants another go, with new answers."""
         flow, spec = self.flows.intents[intent]
         state = self.state
         self._emit(CallEventType.INTENT, intent=intent, score=round(score, 3))
+        again = intent == state.intent
         state.enter(Mode.RUNNING)
         state.intent, state.flow = intent, flow
         state.understood()
         state.index = flow.ids[spec.start] if spec.start else 0
-        for name in flow.slots:
-            state.values.pop(name, None)
+        for step in flow.steps:
+            if isinstance(step, LookupStep):
+                state.values.pop(step.into, None)
+        state.carried = set()
+        for name, slot in flow.slots.items():
+            if not again and state.given.get(name) == slot.type and name in state.values:
+                state.carried.add(name)
+            else:
+                state.values.pop(name, None)
+                state.given.pop(name, None)
         return await self.run(list(said or []))
 
     async def run(self, said: list[str]) -> list[Action]:
@@ -73,6 +84,8 @@ class FlowRunner:
             step = flow.steps[state.index]
             if isinstance(step, SayStep):
                 said.append(self.replies.fill(step.say))
+            elif isinstance(step, AskStep) and step.ask in state.carried:
+                state.carried.discard(step.ask)  # given already, before this request
             elif isinstance(step, AskStep):
                 state.enter(Mode.ASKING)
                 state.ask = Asking(step, flow.slots[step.ask])
@@ -115,6 +128,12 @@ class FlowRunner:
         assert self.state.flow is not None
         self.state.index = self.state.flow.ids[target]
         return await self.run(said)
+
+    def keep(self, name: str, slot_type: str, value: Any) -> None:
+        """Keep a value the caller gave (and tell the call's event stream)."""
+        self.state.give(name, slot_type, value)
+        shown = value.get("address") if isinstance(value, Mapping) else value
+        self._emit(CallEventType.SLOT, name=name, value=shown)
 
     def special(self, target: str, said: list[str]) -> list[Action]:
         if target == "goodbye":

@@ -77,15 +77,18 @@ class CallState:
     index: int = 0
     ask: Asking | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    given: dict[str, str] = field(default_factory=dict)
+    """Slot values the caller gave in this call: name -> slot type (lookups are not here)."""
+    carried: set[str] = field(default_factory=set)
+    """Slots the request in hand needs that were given before it began: not asked again."""
     options: tuple[str, ...] = ()
     """The intents offered in the pending clarifying question."""
-    misunderstood: int = 0
-    """Turns not understood since the last request was understood."""
     clarified: int = 0
     """Clarifying questions asked since the last request was understood."""
     menus: int = 0
     """Times the menu was offered since the last request was understood."""
-    misunderstood_in_call: int = 0
+    misunderstood: int = 0
+    """Turns not understood in the whole call."""
     silences: int = 0
     not_heard: int = 0
     last_said: list[str] = field(default_factory=list)
@@ -101,6 +104,11 @@ class CallState:
         if mode in OPEN_MODES and mode is not Mode.CLARIFYING:
             self.options = ()
 
+    def give(self, name: str, slot_type: str, value: Any) -> None:
+        """Keep a value the caller gave."""
+        self.values[name] = value
+        self.given[name] = slot_type
+
     def understood(self) -> None:
         """A request was understood: the patience counters start again."""
-        self.misunderstood = self.clarified = self.menus = 0
+        self.clarified = self.menus = 0
