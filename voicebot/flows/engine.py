@@ -92,6 +92,8 @@ class Dialogue:
 
     async def hear(self, turn: CallerTurn) -> list[Action]:
         state = self._state
+        if state.mode is Mode.ENDED:
+            return [Hangup("completed")]  # the call is over; nothing more is taken in
         state.silences = state.not_heard = 0
         await prepare(self.flows, heard_words(turn))
         reading = read(turn, self.question(), self.flows, self.services.council)
@@ -106,6 +108,8 @@ class Dialogue:
 
     async def silence(self) -> list[Action]:
         state = self._state
+        if state.mode is Mode.ENDED:
+            return [Hangup("completed")]
         state.silences += 1
         if state.silences == 1:
             return self._again([self.replies.prompt("silence", question=self.replies.question())])
@@ -116,6 +120,8 @@ class Dialogue:
 
     async def not_heard(self) -> list[Action]:
         state = self._state
+        if state.mode is Mode.ENDED:
+            return [Hangup("completed")]
         state.not_heard += 1
         if state.not_heard >= 3:
             return self.replies.hand_over(
@@ -131,7 +137,7 @@ class Dialogue:
             return await self.questions.answer(reading)
         if mode is Mode.CONFIRMING:
             return await self.questions.confirm(reading)
-        if mode is Mode.ENDED or mode is Mode.RUNNING:
+        if mode is Mode.RUNNING:
             raise DataError("dialogue-state", f"a caller turn in mode {mode}")
         return await self._open(reading)
 

@@ -171,7 +171,8 @@ def _without_false_starts(symbols: list[Symbol]) -> list[Symbol]:
         after = symbols[index + 1 : index + 3]
         if len(after) == 2 and after[0][0] == "dash" and after[1][0] == "digit":
             spelled = _DIGIT_WORDS[int(after[1][1][0])]
-            if symbol == after[1] or (symbol[0] == "word" and spelled.startswith(symbol[1])):
+            restarted = symbol[0] == "digit" and after[1][1].startswith(symbol[1])
+            if restarted or (symbol[0] == "word" and spelled.startswith(symbol[1])):
                 continue
         kept.append(symbol)
     return kept
