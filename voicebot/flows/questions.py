@@ -62,9 +62,7 @@ class Questions:
     def _read_back(self, ask: Asking, value: Any) -> list[Action]:
         ask.pending = value
         self.state.enter(Mode.CONFIRMING)
-        question = ask.step.confirm_prompt or "Just to check, is that {" + ask.step.ask + "}?"
-        return self.replies.reply([self.replies.fill(question, {ask.step.ask: value})],
-                                  Expectation(slot_type="yes_no"))
+        return self.replies.reply([self.replies.read_back(ask)], Expectation(slot_type="yes_no"))
 
     async def confirm(self, reading: Reading) -> list[Action]:
         """Yes, no, the corrected part ("no, nine two eight four"), or a change of mind."""
@@ -81,9 +79,11 @@ class Questions:
         if reading.yes_no is False:
             self.state.enter(Mode.ASKING)
             return await self._failed(ask, Parsed(None), [self.replies.prompt("confirm_no")])
-        return self.replies.reply([self.replies.fill(ask.step.confirm_prompt or "Is that right?",
-                                                     {ask.step.ask: ask.pending})],
-                                  Expectation(slot_type="yes_no"))
+        if ask.failures >= ask.step.retries:  # no yes or no, again and again
+            self.state.enter(Mode.ASKING)
+            return await self._failed(ask, Parsed(None))
+        ask.failures += 1
+        return self.replies.reply([self.replies.read_back(ask)], Expectation(slot_type="yes_no"))
 
     async def _accept(self, ask: Asking, value: Any) -> list[Action]:
         self.runner.keep(ask.step.ask, ask.slot.type, value)

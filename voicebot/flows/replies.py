@@ -53,11 +53,19 @@ class Replies:
     def question(self) -> str:
         """The question pending, asked again after silence or words not caught."""
         state = self.state
-        if state.mode in {Mode.ASKING, Mode.CONFIRMING} and state.ask is not None:
-            return self.fill(state.ask.step.reprompt or state.ask.step.prompt)
+        ask = state.ask
+        if state.mode is Mode.CONFIRMING and ask is not None:
+            return self.read_back(ask)
+        if state.mode is Mode.ASKING and ask is not None:
+            return self.fill(ask.step.reprompt or ask.step.prompt)
         if state.mode is Mode.ANYTHING_ELSE:
             return self.prompt("anything_else")
         return self.prompt("menu")
+
+    def read_back(self, ask: Asking) -> str:
+        """ "I heard 4 0 0 1, 9 2 8 3. Is that right?": the value pending, in its spoken form."""
+        question = ask.step.confirm_prompt or "Just to check, is that {" + ask.step.ask + "}?"
+        return self.fill(question, {ask.step.ask: ask.pending})
 
     # -- replies --
 
