@@ -29,11 +29,18 @@ from voicebot.flows.policy import (
 from voicebot.flows.registry import FlowSet
 from voicebot.flows.schema import SlotDef
 from voicebot.flows.slots import Parsed, parse_slot, slot_complete
-from voicebot.flows.state import Mode
+from voicebot.flows.state import OPEN_MODES, Mode
 from voicebot.language.digits import correct, spoken_digits
 from voicebot.language.intents import IntentScore, content
 from voicebot.language.spoken import changes_mind, normalise, yes_or_no
 
+KEY_FOR_A_PERSON = "0"
+"""A lone 0 keyed where 0 is no answer asks for a person, as phone menus have taught callers."""
+
+_CORRECTABLE = ("postcode", "account", "number")
+"""Slot types whose value read back may be corrected by saying it (or the wrong part) again."""
+_IDENTIFYING = ("postcode", "account")
+"""Slot types worth keeping when given before they are asked for (at a clarifying question)."""
 _ORDINALS = {"first": 0, "second": 1, "last": -1, "one": 0, "1": 0, "two": 1, "2": 1}
 """Positions, the ordinal words first ("the second one" is the second, not the first)."""
 
@@ -135,18 +142,8 @@ def read(turn: CallerTurn, question: Question, flows: FlowSet,
     )
 
 
-KEY_FOR_A_PERSON = "0"
-"""A lone 0 keyed where 0 is no answer asks for a person, as phone menus have taught callers."""
-
-_OPEN = {Mode.MENU, Mode.CLARIFYING, Mode.OFFERED, Mode.ANYTHING_ELSE}
-_CORRECTABLE = ("postcode", "account", "number")
-"""Slot types whose value read back may be corrected by saying it (or the wrong part) again."""
-_IDENTIFYING = ("postcode", "account")
-"""Slot types worth keeping when given before they are asked for (at a clarifying question)."""
-
-
 def _situation(mode: Mode, text: str) -> Situation:
-    if mode in _OPEN:
+    if mode in OPEN_MODES:
         return Situation.OPEN
     return Situation.CHANGING if changes_mind(text) else Situation.ANSWERING
 
