@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import tempfile
 from pathlib import Path
 
@@ -64,9 +65,11 @@ async def _run_tests(folder: Path, settings: Settings) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         council = CouncilData.load(settings.data_dir, today=fixed_today)
         passed = failed = 0
-        for file, case in load_tests(folder / "tests"):
-            result = await run_test(case, file, built,
-                                    lambda: Services(council, Path(scratch) / "cases.db"))
+        for number, (file, case) in enumerate(load_tests(folder / "tests")):
+            # Each test gets its own case store, so one test's report is not another's
+            # "already reported" (as in the pytest run).
+            cases = Path(scratch) / f"cases-{number}.db"
+            result = await run_test(case, file, built, functools.partial(Services, council, cases))
             if result.passed:
                 passed += 1
                 print(f"PASS {file.name}: {result.name}")
