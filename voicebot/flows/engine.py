@@ -174,7 +174,7 @@ class Dialogue:
         self._emit(CallEventType.INTENT, intent=found.intent, score=round(found.score, 3))
         self._state.understood()
         self._state.enter(Mode.OFFERED)
-        self._state.flow = None
+        self._state.flow, self._state.intent = None, found.intent  # a person is a general one
         return self.replies.reply([self.replies.prompt("out_of_scope")], Expectation(
             slot_type="yes_no", phrases=self.replies.expect_menu().phrases))
 
