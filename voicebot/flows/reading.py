@@ -194,11 +194,15 @@ def _wanted(options: tuple[str, ...], flows: FlowSet) -> list[tuple[str, SlotDef
 
 def _complete(question: Question, text: str, ranked: tuple[IntentScore, ...],
               council: CouncilData) -> bool:
+    """Whether the words already make a whole answer: yes/no to a yes/no question, a whole
+    value for a slot, an unmistakable request after an open one."""
     if question.mode in {Mode.CONFIRMING, Mode.ANYTHING_ELSE}:
         return yes_or_no(text) is not None
     if question.mode is Mode.ASKING and question.slot is not None:
         return slot_complete(question.slot, text, council, question.values)
-    if question.mode in {Mode.MENU, Mode.CLARIFYING, Mode.OFFERED}:
+    if question.mode is Mode.OFFERED and yes_or_no(text) is not None:
+        return True
+    if question.mode in OPEN_MODES:
         return clear_request(ranked)
     return False
 
