@@ -1,18 +1,30 @@
-"""Intent accuracy on held-out caller phrasings, routed exactly as the engine does at the menu.
+"""Intent accuracy, latency and memory of the router, routed as the engine does at the menu.
 
 Globals (agent, repeat, goodbye, menu) first as the engine takes them between requests
 (``pick_global``), then the flows' intents at ROUTE_SCORE with MARGIN; anything below is "none"
-(the engine would ask a clarifying question). The phrasings in bench/data/intents_heldout.yaml
-are not in the flows.
+(the engine would ask a clarifying question or offer the menu), which is the right answer for
+an out-of-scope request.
 
-    .venv/bin/python bench/intents.py
+Sets, reported apart:
+
+* test: bench/data/intents_test.yaml, written before the embedding router and never tuned on
+  (the headline figure);
+* dev: bench/data/intents_heldout.yaml (261 phrasings; tuning may use them), and within it the
+  56 written after the word router was last tuned ("clean 56").
+
+    .venv/bin/python bench/intents.py               # meaning + words (the product's default)
+    .venv/bin/python bench/intents.py --words-only  # the keyword/fuzzy router alone (fallback)
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import statistics
 import sys
 import tempfile
-from collections import Counter, defaultdict
+import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -24,7 +36,14 @@ from voicebot.council.actions import Services  # noqa: E402
 from voicebot.council.data import CouncilData  # noqa: E402
 from voicebot.flows.engine import MARGIN, ROUTE_SCORE, pick_global  # noqa: E402
 from voicebot.flows.registry import FlowSet, build  # noqa: E402
+from voicebot.language.embeddings import Embedder, shared_embedder  # noqa: E402
 from voicebot.language.spoken import normalise  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+NONE = "none"
+
+Labelled = list[tuple[str, str, str]]
+"""(expected intent, phrasing, batch label in the file)."""
 
 
 def route(flows: FlowSet, text: str) -> str:
@@ -37,40 +56,103 @@ def route(flows: FlowSet, text: str) -> str:
     runner = ranked[1].score if len(ranked) > 1 else 0.0
     if best.score >= ROUTE_SCORE and best.score - runner >= MARGIN:
         return best.intent
-    return "none"
+    return NONE
+
+
+def load(name: str) -> Labelled:
+    data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    return [(label.removesuffix("_fresh").removesuffix("_2").removesuffix("_more"), text, label)
+            for label, texts in data.items() for text in texts]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def flow_set(embedder: Embedder | None) -> FlowSet:
+    with tempfile.TemporaryDirectory() as scratch:
+        actions = Services(CouncilData(), Path(scratch) / "c.db").actions
+        flows = build(ROOT / "flows", actions, ["general", "bins", "council_tax"], embedder)
+    assert not isinstance(flows, list), [str(p) for p in flows]
+    return flows
+
+
+def summary(name: str, results: list[tuple[str, str, str, str]]) -> None:
+    """One line: accuracy, in-scope accuracy, out-of-scope recognised."""
+    right = sum(e == g for e, g, _, _ in results)
+    inside = [(e, g) for e, g, _, _ in results if e != NONE]
+    outside = [(e, g) for e, g, _, _ in results if e == NONE]
+    line = (f"{name}: accuracy {right / len(results):.1%} ({right}/{len(results)}); "
+            f"in-scope {sum(e == g for e, g in inside) / len(inside):.1%} "
+            f"({sum(e == g for e, g in inside)}/{len(inside)})")
+    if outside:
+        kept = sum(g == NONE for _, g in outside)
+        line += f"; out of scope recognised {kept / len(outside):.1%} ({kept}/{len(outside)})"
+    print(line)
+
+
+def confusion(results: list[tuple[str, str, str, str]]) -> None:
+    per: dict[str, Counter[str]] = {}
+    for expected, got, _, _ in results:
+        per.setdefault(expected, Counter())[got] += 1
+    for expected, got in sorted(per.items()):
+        total = sum(got.values())
+        wrong = ", ".join(f"{g} {n}" for g, n in got.most_common() if g != expected)
+        print(f"  {expected:22} {got[expected]:>3}/{total:<3} {got[expected] / total:4.0%}"
+              f"  {('-> ' + wrong) if wrong else ''}")
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        actions = Services(CouncilData(), Path(scratch) / "c.db").actions
-        flows = build(ROOT / "flows", actions, ["general", "bins", "council_tax"])
-    assert not isinstance(flows, list), [str(p) for p in flows]
-    labelled = yaml.safe_load((ROOT / "bench" / "data" / "intents_heldout.yaml").read_text())
-    per: dict[str, list[bool]] = defaultdict(list)
-    fresh: list[bool] = []
-    confusions: Counter[tuple[str, str]] = Counter()
-    for label, phrasings in labelled.items():
-        expected = label.removesuffix("_fresh").removesuffix("_2").removesuffix("_more")
-        for text in phrasings:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--words-only", action="store_true",
+                        help="the keyword/fuzzy router alone, as before the embedding model")
+    parser.add_argument("--misses", choices=["dev", "test"], action="append", default=[],
+                        help="list the misrouted phrasings of this set")
+    parser.add_argument("--dev-only", action="store_true",
+                        help="leave the test set out (while tuning, so it stays unseen)")
+    args = parser.parse_args()
+    before = rss_mb()
+    embedder = None if args.words_only else shared_embedder()
+    if embedder is None and not args.words_only:
+        sys.exit("the embedding model is not installed (scripts/setup); use --words-only")
+    with_model = rss_mb()
+    flows = flow_set(embedder)
+    loaded = rss_mb()
+    sets = {"dev": load("intents_heldout.yaml")}
+    if not args.dev_only:
+        sets["test"] = load("intents_test.yaml")
+    timings: list[float] = []
+    results: dict[str, list[tuple[str, str, str, str]]] = {}
+    for name, labelled in sets.items():
+        results[name] = []
+        for expected, text, batch in labelled:
+            start = time.perf_counter()
             got = route(flows, text)
-            per[expected].append(got == expected)
-            if label.endswith("_fresh"):
-                fresh.append(got == expected)
-            if got != expected:
-                confusions[(expected, got)] += 1
-    total = sum(len(v) for v in per.values())
-    right = sum(sum(v) for v in per.values())
-    in_scope = [ok for label, v in per.items() if label != "none" for ok in v]
-    print(f"phrasings: {total}; accuracy {right / total:.1%} ({right}/{total}); "
-          f"in-scope accuracy {sum(in_scope) / len(in_scope):.1%}")
-    if fresh:
-        print(f"written after the last tuning: accuracy {sum(fresh) / len(fresh):.1%} "
-              f"({sum(fresh)}/{len(fresh)})")
-    for label, results in sorted(per.items()):
-        print(f"  {label:22} {sum(results):>3}/{len(results):<3} {sum(results) / len(results):.0%}")
-    print("most common confusions (expected -> routed):")
-    for (expected, got), count in confusions.most_common(12):
-        print(f"  {expected} -> {got}: {count}")
+            timings.append(time.perf_counter() - start)
+            results[name].append((expected, got, batch, text))
+    print("router:", "words only" if args.words_only else "meaning (MiniLM int8) + words")
+    if "test" in results:
+        summary("TEST set (new, never tuned on)", results["test"])
+    summary("dev set (261)", results["dev"])
+    summary("  clean 56", [r for r in results["dev"] if r[2].endswith("_fresh")])
+    if "test" in results:
+        print("test set per intent (right/total, then where the rest went):")
+        confusion(results["test"])
+    print("dev set per intent:")
+    confusion(results["dev"])
+    timings.sort()
+    print(f"latency per sentence (normalise + both routers, nothing cached, "
+          f"{len(timings)} sentences): mean {statistics.fmean(timings) * 1000:.1f} ms, "
+          f"p95 {timings[int(len(timings) * 0.95)] * 1000:.1f} ms")
+    print(f"memory: {rss_mb():.0f} MB resident at the end; the model added "
+          f"{with_model - before:.0f} MB, the flows (with their embedded examples) "
+          f"{loaded - with_model:.0f} MB")
+    for name in (m for m in args.misses if m in results):
+        print(f"misrouted in {name}:")
+        for expected, got, _, text in results[name]:
+            if expected != got:
+                print(f"  {expected:22} -> {got:22} {text}")
 
 
 if __name__ == "__main__":

@@ -13,13 +13,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from voicebot.errors import FlowCheckError
 from voicebot.flows.checks import check
 from voicebot.flows.loader import LoadedFlow, LoadedMain, Problem, load_flow
 from voicebot.flows.schema import AskStep, EndStep, IntentDef, MainFile, SayStep, SlotDef, Step
 from voicebot.flows.templates import PLACEHOLDER
+from voicebot.language.embeddings import Embedder
 from voicebot.language.intents import IntentRouter, IntentSpec
 
 _LOGGER = logging.getLogger(__name__)
@@ -65,8 +66,13 @@ class FlowSet:
         return spec.name or intent.replace("_", " ")
 
 
-def build(folder: Path, actions: Iterable[str], teams: Iterable[str]) -> FlowSet | list[Problem]:
-    """Load and check every ``*.yaml`` in ``folder`` (not its tests); a set, or all problems."""
+def build(folder: Path, actions: Iterable[str], teams: Iterable[str],
+          embedder: Embedder | Literal["shared"] | None = "shared") -> FlowSet | list[Problem]:
+    """Load and check every ``*.yaml`` in ``folder`` (not its tests); a set, or all problems.
+
+    The routers embed the intents' examples with ``embedder`` (the shared model by default,
+    None for words only).
+    """
     files = sorted(p for p in folder.glob("*.yaml") if p.is_file())
     if not files:
         return [Problem(folder, 1, 1, "no flow files (*.yaml) in this folder")]
@@ -89,9 +95,9 @@ def build(folder: Path, actions: Iterable[str], teams: Iterable[str]) -> FlowSet
     intents = {name: (by_name[f.spec.flow], spec) for f in flows
                for name, spec in f.spec.intents.items()}
     router = IntentRouter({n: IntentSpec(tuple(s.examples), tuple(s.keywords))
-                           for n, (_, s) in intents.items()})
+                           for n, (_, s) in intents.items()}, embedder)
     globals_router = IntentRouter({n: IntentSpec(tuple(s.examples), tuple(s.keywords))
-                                   for n, s in main.spec.globals.items()})
+                                   for n, s in main.spec.globals.items()}, embedder)
     return FlowSet(main.spec, by_name, intents, router, globals_router,
                    files=tuple(str(f) for f in files))
 
@@ -137,10 +143,12 @@ class FlowRegistry:
         while True:
             await asyncio.sleep(interval)
             try:
-                self.reload_if_changed()
+                # In a thread: a changed set embeds its new intent examples (tens of ms each).
+                await asyncio.to_thread(self.reload_if_changed)
             except Exception:
                 _LOGGER.exception("flow reload failed; the last good flows keep serving")
 
     def describe(self) -> dict[str, Any]:
         return {"flows": sorted(self.current.flows), "loaded_at": self.current.loaded_at,
-                "refused_change": [str(p) for p in self.problems]}
+                "refused_change": [str(p) for p in self.problems],
+                "intents_by_meaning": self.current.router.uses_meaning}
