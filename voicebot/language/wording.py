@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 _STOP = frozenset(re.findall(r"\S+", """
 a an the to of for on in at by and or but so if is are was were be am it its it's this that
@@ -100,13 +100,6 @@ def _negated(text: str) -> bool:
     return any(w in _NEGATIONS for w in tokens(text))
 
 
-def _same(word: str, other: str) -> bool:
-    if word == other:
-        return True
-    return (min(len(word), len(other)) >= 5
-            and fuzz.ratio(word, other) >= FUZZY_WORD)
-
-
 class WordRanker:
     """Scores text against each intent's examples and keywords; build once per flow set."""
 
@@ -140,6 +133,10 @@ class WordRanker:
         self._weight = {word: math.log(1 + count / n) / math.log(1 + count)
                         for word, n in spread.items()}
         """1 for a word only one intent uses, less the more intents share it."""
+        self._known = {w for _, example, _, _ in self._examples for w in example.split()}
+        self._known.update(w for found in self._keywords.values() for _, k in found for w in k)
+        self._long = sorted(w for w in self._known if len(w) >= 5)
+        """Known words long enough to be forgiven a small misspelling."""
 
     def score(self, text: str) -> dict[str, WordScore]:
         """Every intent's score for these words, with the words that earned it."""
@@ -151,20 +148,21 @@ class WordRanker:
         for word in tokens(text):
             if word not in _STOP:
                 said_words.setdefault(stem(word), word)
-        stems = list(said_words)
-        said = set(stems)
+        said = set(said_words)
+        near = self._near(said)
+        said_match = set().union(*near.values())
         closest: dict[str, float] = {name: 0.0 for name in self._names}
         for owner, example, example_plain, _ in self._examples:
-            overlap = self._overlap(said, set(example.split()))
+            overlap = self._overlap(said, said_match, set(example.split()))
             whole = fuzz.ratio(plain, example_plain) / 100
             closest[owner] = max(closest[owner], 0.8 * overlap + 0.2 * whole, whole)
-        heard = set(tokens(text)) | said
+        heard_match = set().union(*near.values(), *self._near(set(tokens(text)) - said).values())
         negated = _negated(text)
         scores: dict[str, WordScore] = {}
         for name in self._names:
             hits = [written for written, keyword in self._keywords[name]
-                    if all(any(_same(w, h) for h in heard) for w in keyword)]
-            found = self._evidence(name, stems)
+                    if all(w in heard_match for w in keyword)]
+            found = self._evidence(name, near)
             boost = 0.22 + 0.08 * min(len(hits) - 1, 2) if hits else 0.0
             boost += 0.06 * min(sum(found.values()), 1.5)
             # "wasn't collected" asks for something else than "collected": an intent whose
@@ -175,18 +173,28 @@ class WordRanker:
             scores[name] = WordScore(min(1.0, (0.8 * closest[name] + boost) * fit), words)
         return scores
 
-    def _overlap(self, said: set[str], example: set[str]) -> float:
+    def _near(self, words: set[str]) -> dict[str, set[str]]:
+        """Each word with the known words it counts as: itself, and (for words of 5 letters or
+        more) known words within a small misspelling ("installment", "instalment")."""
+        near: dict[str, set[str]] = {}
+        for word in words:
+            same = {word} if word in self._known else set()
+            if len(word) >= 5:
+                same.update(m[0] for m in process.extract(
+                    word, self._long, scorer=fuzz.ratio, score_cutoff=FUZZY_WORD, limit=None))
+            near[word] = same
+        return near
+
+    def _overlap(self, said: set[str], matched: set[str], example: set[str]) -> float:
         """Weighted agreement between the words said and an example's (0..1).
 
-        Coverage of the example counts most; words the caller added that no intent knows
-        ("hello love, I can never remember...") dilute it only a little.
+        ``matched`` holds the known words the caller said (or nearly). Coverage of the example
+        counts most; words the caller added that no intent knows ("hello love, I can never
+        remember...") dilute it only a little.
         """
         if not said or not example:
             return 0.0
-        shared = 0.0
-        for word in example:
-            if any(_same(word, w) for w in said):
-                shared += self._weight.get(word, 1.0)
+        shared = sum(self._weight.get(word, 1.0) for word in example if word in matched)
         if not shared:
             return 0.0
         whole_example = sum(self._weight.get(w, 1.0) for w in example)
@@ -195,8 +203,8 @@ class WordRanker:
         precision = min(1.0, shared / whole_said)
         return 0.65 * recall + 0.35 * precision
 
-    def _evidence(self, name: str, stems: list[str]) -> dict[str, float]:
+    def _evidence(self, name: str, near: dict[str, set[str]]) -> dict[str, float]:
         """The words said that this intent's vocabulary covers, weighted by specificity."""
         vocab = self._vocab[name]
-        return {word: self._weight.get(word, 1.0) for word in dict.fromkeys(stems)
-                if word in vocab or (len(word) >= 5 and any(_same(word, v) for v in vocab))}
+        return {word: self._weight.get(word, 1.0) for word, same in near.items()
+                if word in vocab or (len(word) >= 5 and same & vocab)}
