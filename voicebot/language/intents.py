@@ -47,6 +47,11 @@ clarifying question. Fitted on the dev phrasings (bench/data/intents_heldout.yam
 GAP_STRETCH = 1.5
 """Score lost per unit of blend behind the leader. Sentences about one service lie close
 together in meaning, so the leader's lead is stretched until the engine's margin can see it."""
+FRAGMENT_WORDS = 3
+FRAGMENT_STRETCH = 0.5
+"""Words this few ("my bin", "the council tax") make a vector that rests on one noun: close to
+every intent about it, and a little closer to one by chance. Their lead is stretched half as
+much, so a fragment gets a clarifying question (and does not end the turn early)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,8 @@ class IntentRouter:
         blends = {n: (1 - WORD_SHARE) * meaning[n][0] + WORD_SHARE * words[n].score
                   for n in self._intents}
         lead = max(blends.values(), default=0.0)
-        return [IntentScore(n, _score(blend, lead), words[n].words, meaning[n][1])
+        stretch = GAP_STRETCH * (FRAGMENT_STRETCH if len(tokens(text)) <= FRAGMENT_WORDS else 1)
+        return [IntentScore(n, _score(blend, lead, stretch), words[n].words, meaning[n][1])
                 for n, blend in blends.items()]
 
     def _meaning(self, text: str) -> dict[str, tuple[float, str]] | None:
@@ -146,9 +152,9 @@ class IntentRouter:
         return closest
 
 
-def _score(blend: float, lead: float) -> float:
+def _score(blend: float, lead: float, stretch: float) -> float:
     """The calibrated score of one intent's blend, stretched below the leading blend."""
     knots, scores = zip(*CALIBRATION, strict=True)
     own = float(np.interp(blend, knots, scores))
-    stretched = float(np.interp(lead, knots, scores)) - GAP_STRETCH * (lead - blend)
+    stretched = float(np.interp(lead, knots, scores)) - stretch * (lead - blend)
     return max(0.0, min(1.0, own, stretched))

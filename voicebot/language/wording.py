@@ -149,14 +149,15 @@ class WordRanker:
             if word not in _STOP:
                 said_words.setdefault(stem(word), word)
         said = set(said_words)
-        near = self._near(said)
+        near = self._near(list(said_words))
         said_match = set().union(*near.values())
         closest: dict[str, float] = {name: 0.0 for name in self._names}
         for owner, example, example_plain, _ in self._examples:
             overlap = self._overlap(said, said_match, set(example.split()))
             whole = fuzz.ratio(plain, example_plain) / 100
             closest[owner] = max(closest[owner], 0.8 * overlap + 0.2 * whole, whole)
-        heard_match = set().union(*near.values(), *self._near(set(tokens(text)) - said).values())
+        unstemmed = self._near([w for w in tokens(text) if w not in said])
+        heard_match = set().union(*near.values(), *unstemmed.values())
         negated = _negated(text)
         scores: dict[str, WordScore] = {}
         for name in self._names:
@@ -173,7 +174,7 @@ class WordRanker:
             scores[name] = WordScore(min(1.0, (0.8 * closest[name] + boost) * fit), words)
         return scores
 
-    def _near(self, words: set[str]) -> dict[str, set[str]]:
+    def _near(self, words: list[str]) -> dict[str, set[str]]:
         """Each word with the known words it counts as: itself, and (for words of 5 letters or
         more) known words within a small misspelling ("installment", "instalment")."""
         near: dict[str, set[str]] = {}

@@ -90,6 +90,12 @@ def test_a_vague_request_is_not_routed_but_offers_the_likely_options(
     assert ranked[1].score >= OPTION_SCORE
 
 
+@pytest.mark.parametrize("said", ["my bin", "the council tax", "bins", "the bin men"])
+def test_a_fragment_is_not_routed_on_its_own(router: IntentRouter, said: str) -> None:
+    best, runner = router.rank(said)[:2]
+    assert best.score < ROUTE_SCORE or best.score - runner.score < 0.06, (best, runner)
+
+
 def test_an_example_said_exactly_is_sure(router: IntentRouter) -> None:
     best, runner = router.rank("report a missed bin")[:2]
     assert best.intent == "missed_bin" and best.score >= 0.8
