@@ -37,6 +37,7 @@ from voicebot.council.data import CouncilData  # noqa: E402
 from voicebot.flows.engine import MARGIN, ROUTE_SCORE, pick_global  # noqa: E402
 from voicebot.flows.registry import FlowSet, build  # noqa: E402
 from voicebot.language.embeddings import Embedder, shared_embedder  # noqa: E402
+from voicebot.language.intents import tokens  # noqa: E402
 from voicebot.language.spoken import normalise  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -63,6 +64,10 @@ def load(name: str) -> Labelled:
     data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
     return [(label.removesuffix("_fresh").removesuffix("_2").removesuffix("_more"), text, label)
             for label, texts in data.items() for text in texts]
+
+
+def plain(text: str) -> str:
+    return " ".join(tokens(text))
 
 
 def rss_mb() -> float:
@@ -132,6 +137,12 @@ def main() -> None:
             timings.append(time.perf_counter() - start)
             results[name].append((expected, got, batch, text))
     print("router:", "words only" if args.words_only else "meaning (MiniLM int8) + words")
+    known = {plain(e) for router in (flows.router, flows.globals) for e in router.examples}
+    for name, labelled in sets.items():
+        echoed = [text for _, text, _ in labelled if plain(text) in known]
+        if echoed:
+            print(f"note: {len(echoed)} {name} phrasings are now examples in the flows: "
+                  + "; ".join(echoed))
     if "test" in results:
         summary("TEST set (new, never tuned on)", results["test"])
     summary("dev set (261)", results["dev"])

@@ -94,6 +94,11 @@ class IntentRouter:
         return list(self._intents)
 
     @property
+    def examples(self) -> tuple[str, ...]:
+        """Every intent's examples, as written."""
+        return tuple(self._texts)
+
+    @property
     def uses_meaning(self) -> bool:
         """True when the embedding model takes part in the scores."""
         return self._matrix is not None
