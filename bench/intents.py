@@ -1,9 +1,11 @@
 """Intent accuracy, latency and memory of the router, routed as the engine does at the menu.
 
-Globals (agent, repeat, goodbye, menu) first as the engine takes them between requests
-(``pick_global``), then the flows' intents at ROUTE_SCORE with MARGIN; anything below is "none"
-(the engine would ask a clarifying question or offer the menu), which is the right answer for
-an out-of-scope request.
+Each phrasing is read by the product's own path, as an answer to the bot's opening question:
+the routers' ``prepare`` (as the dialogue awaits it), then ``voicebot.flows.reading.read`` and
+``reading.routed``, which give what the dialogue would act on: a request that works anywhere, a
+service, ``out_of_scope`` (the bot says kindly that this line can't help), or "none" (the bot
+asks a clarifying question or offers the menu). An out-of-scope request is counted right when
+it is not routed to a service; "recognised" counts only ``out_of_scope`` itself.
 
 Sets, reported apart:
 
@@ -19,6 +21,7 @@ Sets, reported apart:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import sys
@@ -34,30 +37,36 @@ sys.path.insert(0, str(ROOT))
 
 from voicebot.council.actions import Services  # noqa: E402
 from voicebot.council.data import CouncilData  # noqa: E402
-from voicebot.flows.engine import MARGIN, ROUTE_SCORE, pick_global  # noqa: E402
+from voicebot.flows.actions import CallerTurn  # noqa: E402
+from voicebot.flows.reading import (  # noqa: E402
+    OUT_OF_SCOPE,
+    Question,
+    heard_words,
+    prepare,
+    read,
+    routed,
+)
 from voicebot.flows.registry import FlowSet, build  # noqa: E402
 from voicebot.language.embeddings import Embedder, shared_embedder  # noqa: E402
 from voicebot.language.intents import tokens  # noqa: E402
-from voicebot.language.spoken import normalise  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 NONE = "none"
+COUNCIL = CouncilData()
 
 Labelled = list[tuple[str, str, str]]
 """(expected intent, phrasing, batch label in the file)."""
 
 
 def route(flows: FlowSet, text: str) -> str:
-    heard = [normalise(text)]
-    found = pick_global(flows, heard, relaxed=True)
-    if found is not None:
-        return found.intent
-    ranked = flows.router.rank(heard[0])
-    best = ranked[0]
-    runner = ranked[1].score if len(ranked) > 1 else 0.0
-    if best.score >= ROUTE_SCORE and best.score - runner >= MARGIN:
-        return best.intent
-    return NONE
+    """What the dialogue would act on after its opening question (the product's own path)."""
+    turn = CallerTurn(text=text)
+    asyncio.run(prepare(flows, heard_words(turn)))
+    return routed(read(turn, Question(), flows, COUNCIL))
+
+
+def right(expected: str, got: str) -> bool:
+    return got == expected or (expected == NONE and got == OUT_OF_SCOPE)
 
 
 def load(name: str) -> Labelled:
@@ -85,22 +94,24 @@ def flow_set(embedder: Embedder | None) -> FlowSet:
 
 def summary(name: str, results: list[tuple[str, str, str, str]]) -> None:
     """One line: accuracy, in-scope accuracy, out-of-scope recognised."""
-    right = sum(e == g for e, g, _, _ in results)
+    correct = sum(right(e, g) for e, g, _, _ in results)
     inside = [(e, g) for e, g, _, _ in results if e != NONE]
-    outside = [(e, g) for e, g, _, _ in results if e == NONE]
-    line = (f"{name}: accuracy {right / len(results):.1%} ({right}/{len(results)}); "
+    outside = [g for e, g, _, _ in results if e == NONE]
+    line = (f"{name}: accuracy {correct / len(results):.1%} ({correct}/{len(results)}); "
             f"in-scope {sum(e == g for e, g in inside) / len(inside):.1%} "
             f"({sum(e == g for e, g in inside)}/{len(inside)})")
     if outside:
-        kept = sum(g == NONE for _, g in outside)
-        line += f"; out of scope recognised {kept / len(outside):.1%} ({kept}/{len(outside)})"
+        told = sum(g == OUT_OF_SCOPE for g in outside)
+        kept = sum(g in (NONE, OUT_OF_SCOPE) for g in outside)
+        line += (f"; out of scope recognised {told / len(outside):.1%} ({told}/{len(outside)}),"
+                 f" not routed to a service {kept / len(outside):.1%}")
     print(line)
 
 
 def confusion(results: list[tuple[str, str, str, str]]) -> None:
     per: dict[str, Counter[str]] = {}
     for expected, got, _, _ in results:
-        per.setdefault(expected, Counter())[got] += 1
+        per.setdefault(expected, Counter())[expected if right(expected, got) else got] += 1
     for expected, got in sorted(per.items()):
         total = sum(got.values())
         wrong = ", ".join(f"{g} {n}" for g, n in got.most_common() if g != expected)
@@ -153,7 +164,7 @@ def main() -> None:
     print("dev set per intent:")
     confusion(results["dev"])
     timings.sort()
-    print(f"latency per sentence (normalise + both routers, nothing cached, "
+    print(f"latency per sentence (prepare + read: both routers, nothing cached, "
           f"{len(timings)} sentences): mean {statistics.fmean(timings) * 1000:.1f} ms, "
           f"p95 {timings[int(len(timings) * 0.95)] * 1000:.1f} ms")
     print(f"memory: {rss_mb():.0f} MB resident at the end; the model added "
@@ -162,7 +173,7 @@ def main() -> None:
     for name in (m for m in args.misses if m in results):
         print(f"misrouted in {name}:")
         for expected, got, _, text in results[name]:
-            if expected != got:
+            if not right(expected, got):
                 print(f"  {expected:22} -> {got:22} {text}")
 
 

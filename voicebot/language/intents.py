@@ -47,6 +47,11 @@ clarifying question. Fitted on the dev phrasings (bench/data/intents_heldout.yam
 GAP_STRETCH = 1.5
 """Score lost per unit of blend behind the leader. Sentences about one service lie close
 together in meaning, so the leader's lead is stretched until the engine's margin can see it."""
+BARE_ANSWER = frozenset({"yes", "yeah", "yep", "no", "nope", "nah", "thanks", "thank", "you",
+                         "please", "ok", "okay", "oh", "well", "sorry"})
+"""Words that together make only a yes or no: an answer, not a request. The sentence model
+finds "no thanks" close to "nothing else thank you", but that says nothing about what the
+caller wants, so such words are scored by their words alone, as before the model."""
 FRAGMENT_WORDS = 3
 FRAGMENT_STRETCH = 0.5
 """Words this few ("my bin", "the council tax") make a vector that rests on one noun: close to
@@ -129,7 +134,7 @@ class IntentRouter:
     def _score(self, said: str) -> list[IntentScore]:
         text = set_aside_refusal(said)
         words = self._words.score(text)
-        meaning = self._meaning(text)
+        meaning = None if set(tokens(text)) <= BARE_ANSWER else self._meaning(text)
         if meaning is None:
             return [IntentScore(n, w.score, w.words) for n, w in words.items()]
         blends = {n: (1 - WORD_SHARE) * meaning[n][0] + WORD_SHARE * words[n].score
