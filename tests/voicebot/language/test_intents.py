@@ -225,3 +225,11 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> FlowSet:
     built = build(ROOT / "flows", actions, ["general", "bins", "council_tax"])
     assert not isinstance(built, list), built
     return built
+
+
+def test_a_bare_yes_or_no_is_scored_by_its_words_not_its_meaning() -> None:
+    anywhere = IntentRouter({"goodbye": IntentSpec(("nothing else thank you", "goodbye"),
+                                                   ("goodbye", "bye"))})
+    bare = anywhere.rank("no thanks")[0]
+    assert bare.example == "" and bare.score < ROUTE_SCORE
+    assert anywhere.rank("nothing else, thanks")[0].example == "nothing else thank you"
