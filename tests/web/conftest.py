@@ -15,9 +15,10 @@ from voicebot.config import Settings, load_settings
 from voicebot.events import CallEvent, CallEventType, EventSink, fan_out
 from voicebot.records import CallRecords
 from voicebot.web.api import make_api_router
-from voicebot.web.auth import LoginThrottle
 from voicebot.web.desktop import make_desktop_router
 from voicebot.web.live import LiveQueue
+from voicebot.web.shield import protect
+from voicebot.web.throttle import LoginThrottle
 
 PASSWORDS = {"alice": "alice-password-1", "bob": "bob-password-22", "sue": "supervisor-333"}
 
@@ -51,7 +52,8 @@ def build_service(settings: Settings, throttle: LoginThrottle | None = None) -> 
     """The lead's wiring in miniature: one records store, one live queue, both routers."""
     records = CallRecords(settings.database, retention_days=settings.retention_days)
     live = LiveQueue()
-    app = FastAPI()
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    protect(app, settings)
     app.include_router(make_api_router(records, settings))
     app.include_router(make_desktop_router(records, settings, live, throttle=throttle))
     return Service(app, fan_out(records, live), records, live, settings)

@@ -31,8 +31,9 @@ from pydantic import BaseModel, Field
 
 from voicebot.config import Settings
 from voicebot.records import CallRecords, ClaimError, HandoffQueue
-from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent, LoginThrottle, SessionSigner
+from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent, SessionSigner
 from voicebot.web.live import LiveQueue
+from voicebot.web.throttle import LoginThrottle
 
 _LOGGER = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
@@ -85,7 +86,7 @@ def make_desktop_router(
         _LOGGER.warning("no agent accounts configured: nobody can log in to /desktop "
                         "(add one with `voicebot agents add`)")
     signer = SessionSigner(settings, clock=clock)
-    throttle = throttle or LoginThrottle()
+    throttle = LoginThrottle() if throttle is None else throttle
     handoffs = HandoffQueue(records)
     zone = ZoneInfo(settings.timezone)
     pages = {name: _template(f"{name}.html") for name in ("login", "desktop", "supervisor")}
@@ -139,9 +140,8 @@ def make_desktop_router(
         _same_origin(request)
         form = await _form(request)
         username, password = form.get("username", "").strip(), form.get("password", "")
-        address = f"addr:{request.client.host if request.client else '?'}"
-        user_key = f"user:{username.lower()}"
-        wait = throttle.retry_after(user_key, address)
+        address = request.client.host if request.client else "unknown"  # the real client's
+        wait = throttle.retry_after(address, username)
         if wait > 0:
             minutes = max(1, round(wait / 60))
             _LOGGER.warning("desktop login refused for %r: too many failed attempts", username)
@@ -150,11 +150,11 @@ def make_desktop_router(
                                  f"{'s' if minutes != 1 else ''}.")
         agent = await accounts.check(username, password) if username and password else None
         if agent is None:
-            throttle.failed(user_key, address)
+            throttle.failed(address, username)
             _LOGGER.warning("desktop login failed for %r", username)
             return _page(pages["login"], 401, state="error",
                          message="That username and password do not match. Please try again.")
-        throttle.succeeded(user_key)
+        throttle.succeeded(address, username)
         _LOGGER.info("desktop: %s logged in (%s)", agent.username, agent.role)
         response = RedirectResponse("/desktop/", status_code=303)
         response.set_cookie(COOKIE, signer.sign(agent), max_age=SESSION_SECONDS, httponly=True,
