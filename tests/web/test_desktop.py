@@ -11,7 +11,14 @@ import httpx
 import pytest
 
 from tests.conftest import serving
-from tests.web.conftest import PASSWORDS, Service, build_service, desk_settings, transfer_call
+from tests.web.conftest import (
+    PASSWORDS,
+    Service,
+    build_service,
+    desk_settings,
+    log_in,
+    transfer_call,
+)
 from voicebot.config import Settings
 from voicebot.web.auth import COOKIE
 from voicebot.web.throttle import LoginThrottle
@@ -20,12 +27,6 @@ from voicebot.web.throttle import LoginThrottle
 def browser(service: Service, host: str = "192.0.2.10") -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=service.app, client=(host, 50_000))
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
-
-
-async def log_in(http: httpx.AsyncClient, username: str, password: str | None = None
-                 ) -> httpx.Response:
-    return await http.post("/desktop/login", data={
-        "username": username, "password": PASSWORDS[username] if password is None else password})
 
 
 async def test_wrong_logins_are_refused_clearly(service: Service) -> None:
@@ -47,7 +48,8 @@ async def test_a_right_login_opens_the_desktop(service: Service) -> None:
     async with browser(service) as http:
         response = await log_in(http, "ALICE", PASSWORDS["alice"])  # any case will do
         page = await http.get("/desktop/")
-        logout = await http.post("/desktop/logout")
+        logout = await http.post("/desktop/logout",
+                                 data={"csrf": http.headers["X-CSRF-Token"]})
         http.cookies.clear()
         after = await http.get("/desktop/api/queue")
     assert response.status_code == 303 and response.headers["location"] == "/desktop/"

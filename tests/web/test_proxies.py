@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import serving
-from tests.web.conftest import PASSWORDS, build_service, desk_settings, transfer_call
+from tests.web.conftest import PASSWORDS, build_service, desk_settings, log_in, transfer_call
 from tests.web.nginx import NGINX, nginx
 from voicebot.errors import ConfigError
 from voicebot.web.access import require_api_token
@@ -30,9 +30,7 @@ def machine(address: str, base: str) -> httpx.AsyncClient:
 async def guess(http: httpx.AsyncClient, username: str, password: str,
                 forwarded_for: str | None = None) -> int:
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-    response = await http.post("/desktop/login", headers=headers,
-                               data={"username": username, "password": password})
-    return response.status_code
+    return (await log_in(http, username, password, headers)).status_code
 
 
 @needs_nginx

@@ -33,13 +33,15 @@ DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cd
 """Only for ``/docs`` when ``web.api_docs`` is on: Swagger UI loads from its CDN."""
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), geolocation=(), payment=(), microphone=(self)",
 }
 HSTS = "max-age=31536000"
+# Referrer-Policy is same-origin, not no-referrer: under no-referrer a browser sends
+# "Origin: null" on its own same-origin form posts, and the CSRF check refuses null.
 
 
 class SecurityHeaders:
