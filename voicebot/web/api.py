@@ -17,7 +17,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from voicebot.config import Settings
 from voicebot.records import CallRecords
-from voicebot.web.access import ApiAccess
+from voicebot.web.access import ApiAccess, is_loopback
+
+__all__ = ["is_loopback", "make_api_router"]  # is_loopback: kept for existing importers
 
 _LOGGER = logging.getLogger(__name__)
 
