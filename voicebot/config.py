@@ -6,6 +6,7 @@ failing in the middle of a resident's call.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Mapping
@@ -72,6 +73,33 @@ class AgentAccount(BaseModel):
     name: str = ""
 
 
+class WebSettings(BaseModel):
+    """How the web side meets the world: proxies, the browser phone, the API docs.
+
+    See ``docs/security.md`` ("Web and API") for what each protects against.
+    """
+
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Reverse proxies (addresses or networks, ``127.0.0.1``, ``10.0.0.0/8``) whose
+    ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed; nobody else's are."""
+    browser_phone: bool | None = None
+    """The ``/phone`` test phone; unset means served only while the service is local-only."""
+    browser_phone_calls: int = Field(default=2, ge=1)
+    """Browser calls at once; more are turned away, so the page cannot starve phone calls."""
+    api_docs: bool = False
+    """Serve ``/docs`` and ``/openapi.json`` (they describe every route, so off by default)."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as err:
+                raise ValueError(f"{entry!r} is not an address or network") from err
+        return value
+
+
 class Settings(BaseSettings):
     """Everything the service needs to run; see ``docs/configuration.md``."""
 
@@ -107,6 +135,7 @@ class Settings(BaseSettings):
     asr_workers: int | None = None
     tts_workers: int | None = None
     log_level: str = "INFO"
+    web: WebSettings = WebSettings()
 
     @field_validator("public_url")
     @classmethod
