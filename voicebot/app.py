@@ -32,6 +32,7 @@ from voicebot.handoff import Handoff, synthesize_with
 from voicebot.records import CallRecords
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
+from voicebot.storage import open_database
 from voicebot.web.api import make_api_router
 from voicebot.web.desktop import make_desktop_router
 from voicebot.web.live import LiveQueue
@@ -51,8 +52,10 @@ class Service:
             if problems := provision.check_paths(paths):
                 raise ModelError("models-missing", "; ".join(problems))
         self.council = CouncilData.load(settings.data_dir)
-        self.services = Services(self.council, settings.database)
-        self.records = CallRecords(settings.database, retention_days=settings.retention_days)
+        self.database = open_database(settings.database_url,
+                                      pool_size=settings.database_pool_size)
+        self.services = Services(self.council, self.database)
+        self.records = CallRecords(self.database, retention_days=settings.retention_days)
         self.engines = SpeechEngines.load(settings)
         self.handoff = Handoff(
             settings,
@@ -120,6 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
             await service.engines.close()
             service.records.close()
             service.services.close()
+            service.database.close()
 
     app = FastAPI(title="voicebot", version=__version__, lifespan=lifespan)
     app.state.service = service

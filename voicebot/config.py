@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from voicebot.errors import ConfigError
@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     flows_dir: Path = ROOT / "flows"
     state_dir: Path = ROOT / "var"
     """Where the SQLite database lives."""
+    database_url: str = ""
+    """``postgresql://voicebot@db.internal/voicebot`` for several processes; default (empty):
+    ``sqlite:///<state_dir>/voicebot.db``."""
+    database_pool_size: int = Field(8, ge=1, le=200)
+    """PostgreSQL connections per process (the writer, web reads, desktop sessions)."""
     models_dir: Path = ROOT / "models"
     models: ModelSettings = ModelSettings()
     twilio: TwilioSettings = TwilioSettings()
@@ -101,6 +106,19 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("must start with https:// (Twilio only streams to wss://)")
         return value.rstrip("/") if value else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_known(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _database_url_default(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.database}"
+        return self
 
     @property
     def database(self) -> Path:
