@@ -30,6 +30,7 @@ from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import FlowRegistry
 from voicebot.handoff import Handoff, synthesize_with
 from voicebot.records import CallRecords
+from voicebot.records.outcomes import StoredOutcomes
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
 from voicebot.storage import open_database
@@ -57,14 +58,16 @@ class Service:
         self.services = Services(self.council, self.database)
         self.records = CallRecords(self.database, retention_days=settings.retention_days)
         self.engines = SpeechEngines.load(settings)
+        self.outcomes = StoredOutcomes(self.database)  # shared by every process
         self.handoff = Handoff(
             settings,
             synthesize=synthesize_with(self.engines.synthesizer),
             transcripts=self.records.read_transcript,
+            notes=self.outcomes,
         )
         self.flows = FlowRegistry(settings.flows_dir, self.services.actions, self.handoff.teams)
-        self.live = LiveQueue()
-        self.events: EventSink = fan_out(self.records, self.live)
+        self.live = LiveQueue(self.database)  # hears the store's queue notices, from any process
+        self.events: EventSink = fan_out(self.records)
         self.telephony_stats: Counter[str] = Counter()
         self.calls_in_progress = 0
 
@@ -122,6 +125,7 @@ def create_app(settings: Settings) -> FastAPI:
             service.live.close()
             await service.engines.close()
             service.records.close()
+            service.outcomes.close()
             service.services.close()
             service.database.close()
 
@@ -133,6 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
         public_url=settings.public_url,
         fallback=service.fallback(),
         stats=service.telephony_stats,
+        outcomes=service.outcomes,
     )
     if options.verify_signatures and not options.auth_token:
         _LOGGER.warning(

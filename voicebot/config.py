@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     )
     agents: list[AgentAccount] = Field(default_factory=list)
     session_secret: str | None = None
-    """Signs agent-desktop login cookies; a random one is made per start when unset."""
+    """Unused by sessions since they are kept in the database; still accepted in settings."""
     retention_days: int = Field(90, ge=1)
     """Call records older than this are deleted."""
     store_audio: bool = False

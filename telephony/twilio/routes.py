@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio import signature, twiml
-from telephony.twilio.outcomes import OutcomeBook
+from telephony.twilio.outcomes import OutcomeBook, OutcomeLedger
 from telephony.twilio.stream import GuardedObserver, StreamPolicy, await_start, run_call
 
 _LOGGER = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ class TwilioOptions:
     )
     stats: Counter[str] = field(default_factory=Counter)
     """Dropped-message counts by reason, dropped calls and handler errors (for /metrics)."""
+    outcomes: OutcomeLedger | None = None
+    """Shares outcomes between the service's processes (None: this process only)."""
 
 
 def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOptions
@@ -60,7 +62,7 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
                         "service. Never run like this where the internet can reach it.")
     observer = GuardedObserver(observer)
     validator = RequestValidator(options.auth_token or "")
-    book = OutcomeBook()
+    book = OutcomeBook(ledger=options.outcomes)
     policy = StreamPolicy(fallback=options.fallback, lead=options.lead, stats=options.stats)
     router = APIRouter(prefix="/twilio", tags=["twilio"])
 
@@ -151,7 +153,7 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     @router.post("/whisper/{call_sid}")
     async def whisper(call_sid: str, request: Request) -> Response:
         await signed_form(request)
-        outcome = book.get(call_sid)
+        outcome = await book.find(call_sid)
         return Response(twiml.play(outcome.whisper_url if outcome else None), media_type=_XML)
 
     @router.post("/dial-done")

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from voicebot.logs import redact_numbers
 from voicebot.records.shapes import HANDOFF_SELECT, handoff_json, turn_json
 from voicebot.records.store import CallRecords
+from voicebot.records.writes import QUEUE_CHANNEL
 from voicebot.storage import Connection
 
 CloseOutcome = Literal["resolved", "callback", "other"]
@@ -75,6 +76,7 @@ class HandoffQueue:
                 "WHERE sid=? AND claimed_by IS NULL AND closed_at IS NULL",
                 (agent, now, sid)).rowcount
             if changed:
+                conn.notify(QUEUE_CHANNEL, sid)
                 return None
             row = conn.execute("SELECT claimed_by, closed_at FROM handoffs WHERE sid=?",
                                (sid,)).fetchone()
@@ -97,11 +99,14 @@ class HandoffQueue:
         now = self.records.now()
 
         def query(conn: Connection) -> bool:
-            return bool(conn.execute(
+            closed = bool(conn.execute(
                 "UPDATE handoffs SET outcome=?, note=?, closed_at=?, closed_by=? "
                 "WHERE sid=? AND closed_at IS NULL AND (claimed_by=? OR ?)",
                 (outcome, redact_numbers(note), now, agent, sid, agent, any_agent),
             ).rowcount)
+            if closed:
+                conn.notify(QUEUE_CHANNEL, sid)
+            return closed
 
         if not self.records.change(query):
             entry = self.get(sid)

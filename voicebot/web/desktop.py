@@ -31,8 +31,9 @@ from pydantic import BaseModel, Field
 
 from voicebot.config import Settings
 from voicebot.records import CallRecords, ClaimError, HandoffQueue
-from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent, LoginThrottle, SessionSigner
-from voicebot.web.live import LiveQueue
+from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent, LoginThrottle
+from voicebot.web.live import EVERYTHING, LiveQueue
+from voicebot.web.sessions import Sessions
 
 _LOGGER = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
@@ -78,25 +79,26 @@ def make_desktop_router(
     *,
     throttle: LoginThrottle | None = None,
     clock: Callable[[], float] = time.time,
+    sessions: Sessions | None = None,
 ) -> APIRouter:
     """``/desktop/*``: login, the live queue, call context, claims, outcomes, figures."""
     accounts = Accounts(settings.agents)
     if not len(accounts):
         _LOGGER.warning("no agent accounts configured: nobody can log in to /desktop "
                         "(add one with `voicebot agents add`)")
-    signer = SessionSigner(settings, clock=clock)
+    sessions = sessions or Sessions(records.database, lifetime=SESSION_SECONDS, clock=clock)
     throttle = throttle or LoginThrottle()
     handoffs = HandoffQueue(records)
     zone = ZoneInfo(settings.timezone)
     pages = {name: _template(f"{name}.html") for name in ("login", "desktop", "supervisor")}
     router = APIRouter(prefix="/desktop", include_in_schema=False)
 
-    def signed_in(request: Request) -> Agent | None:
-        username = signer.username(request.cookies.get(COOKIE))
+    async def signed_in(request: Request) -> Agent | None:
+        username = await asyncio.to_thread(sessions.username, request.cookies.get(COOKIE))
         return accounts.find(username) if username else None
 
-    def agent_api(request: Request) -> Agent:
-        agent = signed_in(request)
+    async def agent_api(request: Request) -> Agent:
+        agent = await signed_in(request)
         if agent is None:
             raise HTTPException(401, "Your session has ended. Please log in again.")
         if request.method == "POST":
@@ -114,7 +116,7 @@ def make_desktop_router(
 
     @router.get("/")
     async def desktop(request: Request) -> Response:
-        agent = signed_in(request)
+        agent = await signed_in(request)
         if agent is None:
             return RedirectResponse("/desktop/login", status_code=303)
         return _page(pages["desktop"], name=agent.display_name, username=agent.username,
@@ -122,7 +124,7 @@ def make_desktop_router(
 
     @router.get("/supervisor")
     async def supervisor(request: Request) -> Response:
-        agent = signed_in(request)
+        agent = await signed_in(request)
         if agent is None:
             return RedirectResponse("/desktop/login", status_code=303)
         if not agent.is_supervisor:
@@ -157,7 +159,8 @@ def make_desktop_router(
         throttle.succeeded(user_key)
         _LOGGER.info("desktop: %s logged in (%s)", agent.username, agent.role)
         response = RedirectResponse("/desktop/", status_code=303)
-        response.set_cookie(COOKIE, signer.sign(agent), max_age=SESSION_SECONDS, httponly=True,
+        token = await asyncio.to_thread(sessions.open, agent.username)
+        response.set_cookie(COOKIE, token, max_age=SESSION_SECONDS, httponly=True,
                             samesite="strict", secure=request.url.scheme == "https",
                             path="/desktop")
         return response
@@ -165,6 +168,7 @@ def make_desktop_router(
     @router.post("/logout")
     async def logout(request: Request) -> Response:
         _same_origin(request)
+        await asyncio.to_thread(sessions.end, request.cookies.get(COOKIE))
         response = RedirectResponse("/desktop/login", status_code=303)
         response.delete_cookie(COOKIE, path="/desktop")
         return response
@@ -206,7 +210,8 @@ def make_desktop_router(
         except ClaimError as err:
             code = 404 if err.status == "missing" else 409
             return JSONResponse({"detail": err.message, "status": err.status}, status_code=code)
-        live.changed(call_sid)
+        if not live.shared:  # a shared feed hears of the change from the store itself
+            live.changed(call_sid)
         return JSONResponse({"now": clock(), "call": entry})
 
     @router.get("/api/figures")
@@ -242,6 +247,8 @@ async def _stream(handoffs: HandoffQueue, live: LiveQueue, clock: Callable[[], f
                     break
                 if sid is None:
                     return
+                if sid == EVERYTHING:  # notices may have been missed: send the whole queue
+                    break
                 entry = await asyncio.to_thread(handoffs.get, sid, True)
                 if entry is not None:
                     yield _sse("call", {"now": clock(), "call": entry})
