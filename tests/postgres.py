@@ -89,6 +89,7 @@ class PostgresServer:
                   "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
 
     def _pg_ctl_start(self, durable: bool) -> None:
+        self._durable = durable
         options = [f"-p {self.port}", f"-k {self.root}", "-c listen_addresses=127.0.0.1",
                    "-c max_connections=200"]
         if not durable:
@@ -106,6 +107,14 @@ class PostgresServer:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}")
         return self.url(name)
+
+    def halt(self) -> None:
+        """Shut the server down, keeping its data (an outage); ``resume()`` brings it back."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast",
+                  "-w", "stop")
+
+    def resume(self) -> None:
+        self._pg_ctl_start(self._durable)
 
     def stop(self) -> None:
         if self._stopped:

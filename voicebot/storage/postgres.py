@@ -83,7 +83,7 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
 
-    def __init__(self, url: str, *, pool_size: int = 8, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, pool_size: int = 8, timeout: float = 5.0) -> None:
         self._conninfo = url
         self.url = safe_url(url)
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(

@@ -141,12 +141,13 @@ class SqliteDatabase(Database):
 def _private_file(path: Path) -> None:
     """Create the file 0600 (and its folder 0700 when it is new); tighten an existing file."""
     folder = path.parent
-    if not folder.exists():
+    try:
         folder.mkdir(parents=True, mode=0o700)
         os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
-    elif stat.S_IMODE(folder.stat().st_mode) & 0o077:
-        _LOGGER.warning("%s can be listed by other users; `chmod 700` it (it holds call "
-                        "records)", folder)
+    except FileExistsError:
+        if stat.S_IMODE(folder.stat().st_mode) & 0o077:
+            _LOGGER.warning("%s can be listed by other users; `chmod 700` it (it holds "
+                            "call records)", folder)
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     os.chmod(path, 0o600)
 
