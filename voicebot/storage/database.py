@@ -10,9 +10,12 @@ thread, never on the event loop.
 from __future__ import annotations
 
 import abc
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal, Protocol
+
+_LOGGER = logging.getLogger(__name__)
 
 Dialect = Literal["sqlite", "postgresql"]
 Listener = Callable[[str], None]
@@ -93,3 +96,12 @@ def safe_url(url: str) -> str:
     credentials, _, host = rest.partition("@")
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}@{host}" if user else f"{scheme}://{host}"
+
+
+def call_listener(listener: Listener, payload: str) -> None:
+    """Hand a notice to one listener; a listener that fails must not stop the others (or the
+    thread that delivers them), so its error is logged with its traceback."""
+    try:
+        listener(payload)
+    except Exception:
+        _LOGGER.exception("change notice %r: a listener failed", payload)

@@ -62,7 +62,7 @@ def _engine(sqlite_path: Path | None, postgres_url: str | None) -> sa.Engine:
     if postgres_url is not None:
         url = postgres_url
         return sa.create_engine("postgresql+psycopg://", poolclass=sa.NullPool,
-                                creator=lambda: psycopg.connect(url))
+                                creator=lambda: psycopg.connect(url, connect_timeout=10))
     assert sqlite_path is not None
     path = sqlite_path
     engine = sa.create_engine(

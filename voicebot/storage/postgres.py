@@ -24,7 +24,15 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from voicebot.errors import DuplicateKey, StorageError, StorageUnavailable
-from voicebot.storage.database import EVERYTHING, Connection, Cursor, Database, Listener, safe_url
+from voicebot.storage.database import (
+    EVERYTHING,
+    Connection,
+    Cursor,
+    Database,
+    Listener,
+    call_listener,
+    safe_url,
+)
 
 _LOGGER = logging.getLogger(__name__)
 _CHANNEL = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -88,7 +96,7 @@ class PostgresDatabase(Database):
         self.url = safe_url(url)
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url, min_size=min(2, pool_size), max_size=pool_size, timeout=timeout,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5},
             check=ConnectionPool.check_connection, name="voicebot", open=False)
         with postgres_errors():
             self._pool.open(wait=True, timeout=timeout)
@@ -156,7 +164,7 @@ class _Listening(threading.Thread):
         backoff, lost = 0.5, False
         while not self._stopping.is_set():
             try:
-                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as conn:
                     with self._lock:
                         self._listening.clear()
                     self._subscribe(conn)
@@ -189,7 +197,7 @@ class _Listening(threading.Thread):
         with self._lock:
             listeners = list(self._listeners.get(channel, ()))
         for listener in listeners:
-            listener(payload)
+            call_listener(listener, payload)
 
 
 def _channel(name: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from voicebot.errors import DuplicateKey, StorageError, StorageUnavailable
-from voicebot.storage.database import Connection, Cursor, Database, Listener
+from voicebot.storage.database import Connection, Cursor, Database, Listener, call_listener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class SqliteDatabase(Database):
 
     def _dispatch(self, channel: str, payload: str) -> None:
         for listener in list(self._listeners.get(channel, ())):
-            listener(payload)
+            call_listener(listener, payload)
 
     def close(self) -> None:
         with self._lock:

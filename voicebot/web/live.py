@@ -54,7 +54,10 @@ class LiveQueue:
     def changed(self, call_sid: str) -> None:
         """Tell every desktop open on this process that this call's entry should be read again."""
         for inbox, loop in list(self._subscribers.items()):
-            loop.call_soon_threadsafe(inbox.put_nowait, call_sid)
+            try:
+                loop.call_soon_threadsafe(inbox.put_nowait, call_sid)
+            except RuntimeError:  # that stream's event loop has closed: it is gone
+                self.unsubscribe(inbox)
 
     def subscribe(self) -> asyncio.Queue[str | None]:
         """A new inbox of changed sids; ``None`` arrives when the service is stopping."""
