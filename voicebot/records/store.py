@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from voicebot.events import CallEvent, CallEventType
 from voicebot.records import retention
 from voicebot.records.shapes import call_json, iso, turn_json
-from voicebot.records.writes import OUTCOMES, TERMINAL_STATUSES, CallWriter, event_write
+from voicebot.records.writes import OUTCOMES, TERMINAL_STATUSES, KeypadRuns, apply, event_write
 from voicebot.storage import Connection, Database, open_database, sqlite_url
 from voicebot.storage.writer import BatchWriter, Spill, Write, WriterHealth, log_lost
 
@@ -56,16 +56,22 @@ class CallRecords:
         self._clock = clock
         self._last_purge = 0.0
         self.purge()
-        calls = CallWriter()
-        self._writer = BatchWriter(self.database, calls.apply, name="call-records",
+        self._keypad = KeypadRuns()
+        self._writer = BatchWriter(self.database, apply, name="call-records",
                                    give_up_after=give_up_after, spill=spill,
-                                   snapshot=calls.snapshot, housekeeping=self._daily_purge)
+                                   housekeeping=self._daily_purge)
 
     # -- the event sink and the observer (called on the event loop; never block) --
 
     def __call__(self, event: CallEvent) -> None:
-        """Store one call event (queued for the writer thread)."""
-        self._writer.put(event_write(str(event.type), event.call_sid, event.data, event.at))
+        """Store one call event (queued for the writer thread, already redacted)."""
+        sid = event.call_sid
+        if event.type == CallEventType.DIGITS:
+            self._writer.put(self._keypad.press(sid, str(event.data.get("digit", "")), event.at))
+            return
+        if event.type in (CallEventType.TRANSCRIPT, CallEventType.SAY, CallEventType.CALL_END):
+            self._keypad.forget(sid)
+        self._writer.put(event_write(str(event.type), sid, event.data, event.at))
 
     def call_ringing(self, call_sid: str, from_number: str, to_number: str) -> None:
         self._writer.put(Write("ringing", (call_sid, self._clock(), from_number, to_number)))
@@ -77,7 +83,7 @@ class CallRecords:
         self._writer.put(Write("dropped", (call_sid, reason, self._clock())))
 
     def write(self, write: Write) -> None:
-        """Queue another store's write on this writer (``apply`` must know its ``op``)."""
+        """Queue a write given as data (how a spool replays writes it kept during an outage)."""
         self._writer.put(write)
 
     # -- housekeeping --

@@ -15,7 +15,7 @@ from voicebot.events import CallEventType
 from voicebot.logs import redact_numbers
 from voicebot.records.shapes import redacted
 from voicebot.storage import Connection
-from voicebot.storage.writer import Undo, Write
+from voicebot.storage.writer import Write
 
 QUEUE_CHANNEL = "voicebot_queue"
 """Notices carry the sid of a call whose queue entry changed."""
@@ -25,61 +25,69 @@ TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canc
 
 
 def event_write(kind: str, sid: str, data: dict[str, Any], at: float) -> Write:
-    return Write("event", (kind, sid, data, at))
+    """An event as a write; its data redacted now, so no queued or spilled write holds a card.
+
+    The caller's and called numbers travel as given: they are stored in full (and served masked).
+    """
+    numbers = (str(data.get("from", "")), str(data.get("to", "")))
+    return Write("event", (kind, sid, redacted(data), at, *numbers))
 
 
-class CallWriter:
-    """Applies call writes; remembers each call's keypad run so it is redacted as a whole."""
+class KeypadRuns:
+    """Each call's run of keypresses, redacted as a whole before it is queued.
+
+    Kept on the caller's side of the queue (the event loop), so the writes hold only redacted
+    text and a retried batch cannot add a digit twice.
+    """
 
     def __init__(self) -> None:
         self._keyed: dict[str, str] = {}
 
-    def snapshot(self) -> Undo:
-        """The keypad memory as it is now, to be put back if the batch's transaction fails."""
-        saved = dict(self._keyed)
-
-        def undo() -> None:
-            self._keyed = saved
-
-        return undo
-
-    def apply(self, conn: Connection, write: Write) -> None:
-        if write.op == "ringing":
-            sid, at, caller, called = write.args
-            ensure_call(conn, sid, at, caller, called)
-        elif write.op == "status":
-            status(conn, *write.args)
-        elif write.op == "dropped":
-            dropped(conn, *write.args)
-        elif write.op == "event":
-            self._event(conn, *write.args)
-        else:
-            raise ValueError(f"unknown call write {write.op!r}")
-
-    def _event(self, conn: Connection, kind: str, sid: str, data: dict[str, Any], at: float
-               ) -> None:
-        ensure_call(conn, sid, at, str(data.get("from", "")), str(data.get("to", "")))
-        stored = redacted({"digit": "*"} if kind == CallEventType.DIGITS else data)
-        conn.execute("INSERT INTO events (sid, at, type, data) VALUES (?, ?, ?, ?)",
-                     (sid, at, str(kind), json.dumps(stored, default=str)))
-        if kind in (CallEventType.TRANSCRIPT, CallEventType.SAY, CallEventType.CALL_END):
-            self._keyed.pop(sid, None)
-        if kind == CallEventType.DIGITS:
-            self._keypad(conn, sid, at, str(data.get("digit", "")))
-        else:
-            _EVENT_WRITERS.get(kind, _nothing)(conn, sid, at, data)
-
-    def _keypad(self, conn: Connection, sid: str, at: float, digit: str) -> None:
-        """Consecutive keypresses make one caller turn, redacted as a whole."""
+    def press(self, sid: str, digit: str, at: float) -> Write:
         keyed = self._keyed.get(sid)
         self._keyed[sid] = (keyed or "") + digit
-        text = "[keypad] " + redact_numbers(self._keyed[sid])
-        if keyed is None:
-            turn(conn, sid, at, "caller", text)
-        else:
-            conn.execute(
-                "UPDATE turns SET text=? WHERE id=(SELECT max(id) FROM turns WHERE sid=? "
-                "AND who='caller')", (text, sid))
+        return Write("keypad", (sid, at, "[keypad] " + redact_numbers(self._keyed[sid]),
+                                keyed is None))
+
+    def forget(self, sid: str) -> None:
+        """The caller spoke, the bot spoke, or the call ended: the next keypress starts a run."""
+        self._keyed.pop(sid, None)
+
+
+def apply(conn: Connection, write: Write) -> None:
+    """Make one queued call write (on the writer thread, inside its batch's transaction)."""
+    if write.op == "ringing":
+        sid, at, caller, called = write.args
+        ensure_call(conn, sid, at, caller, called)
+    elif write.op == "status":
+        status(conn, *write.args)
+    elif write.op == "dropped":
+        dropped(conn, *write.args)
+    elif write.op == "event":
+        _event(conn, *write.args)
+    elif write.op == "keypad":
+        _keypad(conn, *write.args)
+    else:
+        raise ValueError(f"unknown call write {write.op!r}")
+
+
+def _event(conn: Connection, kind: str, sid: str, data: dict[str, Any], at: float,
+           caller: str = "", called: str = "") -> None:
+    ensure_call(conn, sid, at, caller, called)
+    conn.execute("INSERT INTO events (sid, at, type, data) VALUES (?, ?, ?, ?)",
+                 (sid, at, str(kind), json.dumps(redacted(data), default=str)))
+    _EVENT_WRITERS.get(kind, _nothing)(conn, sid, at, data)
+
+
+def _keypad(conn: Connection, sid: str, at: float, text: str, first: bool) -> None:
+    """Consecutive keypresses make one caller turn; the event keeps no digit."""
+    _event(conn, str(CallEventType.DIGITS), sid, {"digit": "*"}, at)
+    if first:
+        turn(conn, sid, at, "caller", text)
+    else:
+        conn.execute(
+            "UPDATE turns SET text=? WHERE id=(SELECT max(id) FROM turns WHERE sid=? "
+            "AND who='caller')", (text, sid))
 
 
 def ensure_call(conn: Connection, sid: str, at: float, caller: str = "", called: str = ""

@@ -5,7 +5,8 @@ Callers on the event loop only ``put`` a ``Write``: an operation name and plain 
 closure, so a batch the database will not take can be handed to ``spill`` as data (a later spool
 writes it to disk and ``put``s it back when the database returns). A locked or unreachable
 database is retried with exponential backoff for ``give_up_after`` seconds; a write the
-database refuses outright (bad data) is skipped alone, the rest of its batch is kept.
+database refuses outright (bad data) is skipped alone, the rest of its batch is kept. ``apply``
+must keep no memory of its own between writes, so that a retried batch is applied afresh.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ class Write:
 
 Apply = Callable[[Connection, Write], None]
 Spill = Callable[[list[Write], StorageError], None]
-Undo = Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,6 @@ class BatchWriter:
 
     def __init__(self, database: Database, apply: Apply, *, name: str = "db-writer",
                  batch: int = 200, give_up_after: float = 120.0, spill: Spill = log_lost,
-                 snapshot: Callable[[], Undo] | None = None,
                  housekeeping: Callable[[], None] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.database = database
@@ -67,7 +66,6 @@ class BatchWriter:
         self._batch = batch
         self._give_up_after = give_up_after
         self._spill = spill
-        self._snapshot = snapshot
         self._housekeeping = housekeeping
         self._sleep = sleep
         self._queue: queue.Queue[Write | threading.Event | None] = queue.Queue()
@@ -146,22 +144,13 @@ class BatchWriter:
             return
 
     def _commit(self, writes: list[Write]) -> None:
+        """One transaction; if a write in it is refused, again with each write on its own."""
         try:
-            self._undoable(self._commit_together, writes)
+            self._commit_together(writes)
         except StorageUnavailable:
             raise
         except _FAULTS:
-            self._undoable(self._commit_one_by_one, writes)
-
-    def _undoable(self, commit: Callable[[list[Write]], None], writes: list[Write]) -> None:
-        """``commit``, putting the applier's memory back as it was if the transaction fails."""
-        undo = self._snapshot() if self._snapshot else None
-        try:
-            commit(writes)
-        except BaseException:
-            if undo is not None:
-                undo()
-            raise
+            self._commit_one_by_one(writes)
 
     def _commit_together(self, writes: list[Write]) -> None:
         with self.database.transaction() as conn:

@@ -81,6 +81,8 @@ def test_writes_it_cannot_wait_for_are_spilled_as_data_and_can_be_replayed(
     records.flush()
     holder = hold_lock(path, 2.0)
     keyed_call(records, "SPILT", "42")
+    records(CallEvent(CallEventType.TRANSCRIPT, "SPILT",
+                      {"text": "my card is 4111 1111 1111 1111"}, T0 + 21))
     records.call_status("SPILT", "completed")
     holder.join()
     records.flush()
@@ -88,13 +90,16 @@ def test_writes_it_cannot_wait_for_are_spilled_as_data_and_can_be_replayed(
     assert records.get_call("SPILT") is None
     assert errors and errors[0].code == "database-unavailable"
     on_disk = [json.dumps({"op": w.op, "args": w.args}) for w in spilled]  # a spool's lines
+    assert "my card is [redacted number]" in "".join(on_disk)  # redacted before it was queued
+    assert "4111" not in "".join(on_disk)
     for line in on_disk:
         replayed = json.loads(line)
         records.write(Write(replayed["op"], tuple(replayed["args"])))
     call = records.get_call("SPILT")
     records.close()
     assert call is not None and call["outcome"] == "contained" and call["status"] == "completed"
-    assert [t["text"] for t in call["turns"]] == ["Key your account number", "[keypad] 42"]
+    assert [t["text"] for t in call["turns"]] == ["Key your account number", "[keypad] 42",
+                                                 "my card is [redacted number]"]
 
 
 def test_one_refused_write_spoils_nothing_else(database_url: str) -> None:
