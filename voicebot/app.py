@@ -31,8 +31,11 @@ from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import FlowRegistry
 from voicebot.handoff import Handoff, synthesize_with
 from voicebot.records import CallRecords
+from voicebot.records.admissions import StoredAdmissions
+from voicebot.records.outcomes import StoredOutcomes
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
+from voicebot.storage import open_database
 from voicebot.web.access import (
     ApiAccess,
     exposure,
@@ -60,20 +63,24 @@ class Service:
             if problems := provision.check_paths(paths):
                 raise ModelError("models-missing", "; ".join(problems))
         self.council = CouncilData.load(settings.data_dir)
+        self.database = open_database(settings.database_url,
+                                      pool_size=settings.database_pool_size)
         limits = settings.verification
-        self.services = Services(self.council, settings.database, VerificationPolicy(
+        self.services = Services(self.council, self.database, VerificationPolicy(
             limits.max_failures_per_call, limits.max_failures_per_account,
             limits.window_hours * 3600))
-        self.records = CallRecords(settings.database, retention_days=settings.retention_days)
+        self.records = CallRecords(self.database, retention_days=settings.retention_days)
         self.engines = SpeechEngines.load(settings)
+        self.outcomes = StoredOutcomes(self.database)  # shared by every process
         self.handoff = Handoff(
             settings,
             synthesize=synthesize_with(self.engines.synthesizer),
             transcripts=self.records.read_transcript,
+            notes=self.outcomes,
         )
         self.flows = FlowRegistry(settings.flows_dir, self.services.actions, self.handoff.teams)
-        self.live = LiveQueue()
-        self.events: EventSink = fan_out(self.records, self.live)
+        self.live = LiveQueue(self.database)  # hears the store's queue notices, from any process
+        self.events: EventSink = fan_out(self.records)
         self.telephony_stats: Counter[str] = Counter()
         self.calls_in_progress = 0
 
@@ -133,7 +140,9 @@ def create_app(settings: Settings) -> FastAPI:
             service.live.close()
             await service.engines.close()
             service.records.close()
+            service.outcomes.close()
             service.services.close()
+            service.database.close()
 
     docs = settings.web.api_docs
     app = FastAPI(title="voicebot", version=__version__, lifespan=lifespan,
@@ -147,6 +156,8 @@ def create_app(settings: Settings) -> FastAPI:
         public_url=settings.public_url,
         fallback=service.fallback(),
         stats=service.telephony_stats,
+        outcomes=service.outcomes,
+        seen=StoredAdmissions(service.database),
     )
     if options.verify_signatures and not options.auth_token:
         _LOGGER.warning(

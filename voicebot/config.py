@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from voicebot.errors import ConfigError
@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     flows_dir: Path = ROOT / "flows"
     state_dir: Path = ROOT / "var"
     """Where the SQLite database lives."""
+    database_url: str = ""
+    """``postgresql://voicebot@db.internal/voicebot`` for several processes; default (empty):
+    ``sqlite:///<state_dir>/voicebot.db``."""
+    database_pool_size: int = Field(8, ge=1, le=200)
+    """PostgreSQL connections per process (the writer, web reads, desktop sessions)."""
     models_dir: Path = ROOT / "models"
     models: ModelSettings = ModelSettings()
     twilio: TwilioSettings = TwilioSettings()
@@ -124,7 +129,7 @@ class Settings(BaseSettings):
     )
     agents: list[AgentAccount] = Field(default_factory=list)
     session_secret: str | None = None
-    """Signs agent-desktop login cookies; a random one is made per start when unset."""
+    """Unused by sessions since they are kept in the database; still accepted in settings."""
     retention_days: int = Field(90, ge=1)
     """Call records older than this are deleted."""
     store_audio: bool = False
@@ -143,6 +148,19 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("must start with https:// (Twilio only streams to wss://)")
         return value.rstrip("/") if value else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_known(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _database_url_default(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.database}"
+        return self
 
     @property
     def database(self) -> Path:

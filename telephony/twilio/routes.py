@@ -8,6 +8,7 @@ call gets its own stream URL, good for one stream (``telephony.twilio.admission`
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from twilio.request_validator import RequestValidator
 from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio import signature, twiml
 from telephony.twilio.admission import MemorySeen, Seen, StreamTickets
-from telephony.twilio.outcomes import OutcomeBook
+from telephony.twilio.outcomes import OutcomeBook, OutcomeLedger
 from telephony.twilio.stream import GuardedObserver, StreamPolicy, await_start, run_call
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,13 +53,16 @@ class TwilioOptions:
     """Dropped-message counts by reason, dropped calls and handler errors (for /metrics)."""
     seen: Seen | None = None
     """What was let in already (signatures, calls, streams); default: this process's memory.
-    Several processes answering one number must share one."""
+    Several processes answering one number must share one (the service passes its database's).
+    Its calls may block, so they run in a worker thread."""
     stream_window: float = 30.0
     """Seconds after the voice webhook within which its call's media stream must start."""
     replay_window: float = 900.0
     """How long a webhook's signature is remembered, so the same request is let in once."""
     call_memory: float = 86_400.0
     """How long a call sid is remembered, so its voice webhook cannot start a second call."""
+    outcomes: OutcomeLedger | None = None
+    """Shares outcomes between the service's processes (None: this process only)."""
 
 
 def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOptions
@@ -74,7 +78,7 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     validator = RequestValidator(options.auth_token or "")
     seen = options.seen or MemorySeen()
     tickets = StreamTickets(options.auth_token, seen, options.stream_window)
-    book = OutcomeBook()
+    book = OutcomeBook(ledger=options.outcomes)
     policy = StreamPolicy(fallback=options.fallback, lead=options.lead, stats=options.stats)
     router = APIRouter(prefix="/twilio", tags=["twilio"])
 
@@ -93,7 +97,8 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
                                 request.url.path, url)
                 raise HTTPException(status_code=403, detail="invalid Twilio signature")
             signed = request.headers.get(signature.SIGNATURE_HEADER, "")
-            if not seen.first_time(f"signature:{signed}", options.replay_window):
+            if not await asyncio.to_thread(seen.first_time, f"signature:{signed}",
+                                           options.replay_window):
                 options.stats["replayed-webhook"] += 1
                 _LOGGER.warning("rejected %s: the same signed request was already received",
                                 request.url.path)
@@ -107,7 +112,8 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     async def voice(request: Request) -> Response:
         form = await signed_form(request)
         call_sid = _required(form, "CallSid")
-        if not seen.first_time(f"call:{call_sid}", options.call_memory):
+        if not await asyncio.to_thread(seen.first_time, f"call:{call_sid}",
+                                       options.call_memory):
             options.stats["repeated-call"] += 1
             _LOGGER.warning("rejected a second voice webhook for call %s", call_sid)
             raise HTTPException(status_code=403, detail="call already answered")
@@ -135,7 +141,7 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
                                 url)
                 await websocket.close(code=1008)  # before accept: the handshake gets a 403
                 return
-        if refused := tickets.admit(call_sid, ticket):
+        if refused := await asyncio.to_thread(tickets.admit, call_sid, ticket):
             await _refuse(websocket, refused, call_sid, options.stats)
             return
         await websocket.accept()
@@ -181,7 +187,7 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     @router.post("/whisper/{call_sid}")
     async def whisper(call_sid: str, request: Request) -> Response:
         await signed_form(request)
-        outcome = book.get(call_sid)
+        outcome = await book.find(call_sid)
         return Response(twiml.play(outcome.whisper_url if outcome else None), media_type=_XML)
 
     @router.post("/dial-done")

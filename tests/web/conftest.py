@@ -1,4 +1,4 @@
-"""The desktop and API assembled the way the app does it, over a real SQLite file."""
+"""The desktop and API assembled the way the app does it, over a real database (each engine)."""
 
 from __future__ import annotations
 
@@ -52,8 +52,8 @@ def desk_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 def build_service(settings: Settings, throttle: LoginThrottle | None = None) -> Service:
     """The lead's wiring in miniature: one records store, one live queue, both routers."""
-    records = CallRecords(settings.database, retention_days=settings.retention_days)
-    live = LiveQueue()
+    records = CallRecords(settings.database_url, retention_days=settings.retention_days)
+    live = LiveQueue(records.database)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     protect(app, settings)
     app.include_router(make_api_router(records, settings))
@@ -86,8 +86,8 @@ def page_token(page: str, before: str) -> str:
 
 
 @pytest.fixture
-def service(settings: Settings, tmp_path: Path) -> Iterator[Service]:
-    built = build_service(desk_settings(tmp_path))
+def service(settings: Settings, tmp_path: Path, database_url: str) -> Iterator[Service]:
+    built = build_service(desk_settings(tmp_path, database_url=database_url))
     yield built
     built.live.close()
     built.records.close()

@@ -13,8 +13,15 @@ from tests.conftest import serving
 from tests.web.chromium import CHROMIUM, Page, chromium
 from tests.web.conftest import PASSWORDS, Service, log_in, transfer_call
 from voicebot.records import HandoffQueue
+from voicebot.storage import sqlite_url
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """The pages are the same on either engine (tests/web/test_desktop.py covers both)."""
+    return sqlite_url(tmp_path / "state" / "voicebot.db")
 
 
 async def submit_login(page: Page, username: str, password: str) -> None:

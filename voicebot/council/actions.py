@@ -6,6 +6,7 @@ personal data is only returned by actions that check the caller is verified firs
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,12 +21,13 @@ from voicebot.council.cases import CaseStore
 from voicebot.council.data import CouncilData
 from voicebot.council.verification import (
     FACTORS,
-    SqliteAttempts,
+    StoredAttempts,
     VerificationPolicy,
     Verifier,
 )
 from voicebot.errors import DataError
 from voicebot.language.spoken import say_date, say_digits, say_money
+from voicebot.storage import Database
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,11 +51,11 @@ Action = Callable[[ActionContext], Awaitable[dict[str, Any]]]
 class Services:
     """The council's data and stores, and the actions flows may run against them."""
 
-    def __init__(self, council: CouncilData, database: Path,
+    def __init__(self, council: CouncilData, database: Path | Database,
                  verification: VerificationPolicy | None = None) -> None:
         self.council = council
         self.cases = CaseStore(database)
-        self.attempts = SqliteAttempts(database)
+        self.attempts = StoredAttempts(database)
         self.verifier = Verifier(council, self.attempts, verification)
         self.actions: dict[str, Action] = {
             "next_collections": self.next_collections,
@@ -106,8 +108,9 @@ class Services:
         collection = schedule[0]
         last = collection.latest_on_or_before(today)
         due = (today - last).days <= MISSED_WINDOW_DAYS
-        existing = self.cases.recent("missed-bin", uprn, f"{service} {last.isoformat()}",
-                                     time.time() - 14 * 86400)
+        existing = await asyncio.to_thread(self.cases.recent, "missed-bin", uprn,
+                                           f"{service} {last.isoformat()}",
+                                           time.time() - 14 * 86400)
         return {
             "due": due,
             "has_service": True,
@@ -122,8 +125,8 @@ class Services:
         today = self._today()
         schedule = [c for c in self.council.collections.get(uprn, []) if c.service == service]
         last = schedule[0].latest_on_or_before(today) if schedule else today
-        case = self.cases.open("missed-bin", uprn, f"{service} {last.isoformat()}",
-                               context.call_sid)
+        case = await asyncio.to_thread(self.cases.open, "missed-bin", uprn,
+                                       f"{service} {last.isoformat()}", context.call_sid)
         _LOGGER.info("call %s: missed %s bin case %s", context.call_sid, service, case.reference)
         return {"reference": case.reference, "reference_spoken": say_digits(case.reference)}
 
@@ -170,7 +173,6 @@ class Services:
 
     def close(self) -> None:
         self.cases.close()
-        self.attempts.close()
 
 
 def _when(day: date, today: date) -> str:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-import sqlite3
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from rapidfuzz import fuzz
 
 from voicebot.council.data import CouncilData
 from voicebot.language.spoken import find_postcode
+from voicebot.storage import Database, open_database, sqlite_url
 
 FACTORS = ("postcode", "surname")
 """What a flow may ask for besides the account number (``send:`` on the lookup step)."""
@@ -137,55 +136,34 @@ def _letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS verification_failures (
-    account TEXT NOT NULL,
-    call_sid TEXT NOT NULL,
-    at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS verification_failures_account ON verification_failures (account, at);
-CREATE INDEX IF NOT EXISTS verification_failures_call ON verification_failures (call_sid);
-"""
+class StoredAttempts:
+    """``AttemptStore`` in the service's database, so every process counts the same failures.
 
-
-class SqliteAttempts:
-    """``AttemptStore`` in the service's SQLite database (one small table of its own).
-
-    Kept apart from the call records so that it moves as one piece onto the shared storage
-    interface; old rows are deleted as new failures come in.
+    Old rows are deleted as new failures come in. Every method blocks (the database may be a
+    server away); the ``Verifier`` calls them in a worker thread.
     """
 
-    def __init__(self, path: Path, keep_seconds: float = 7 * 86400) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                     timeout=10.0)
-        self._lock = threading.Lock()
+    def __init__(self, store: Database | Path, keep_seconds: float = 7 * 86400) -> None:
+        self.database = store if isinstance(store, Database) else open_database(
+            sqlite_url(store))
         self._keep = keep_seconds
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.executescript(_SCHEMA)
 
     def record_failure(self, account: str, call_sid: str, at: float) -> None:
-        with self._lock:
-            self._conn.execute("INSERT INTO verification_failures VALUES (?, ?, ?)",
-                               (account, call_sid, at))
-            self._conn.execute("DELETE FROM verification_failures WHERE at < ?",
-                               (at - self._keep,))
+        with self.database.transaction() as conn:
+            conn.execute("INSERT INTO verification_failures (account, call_sid, at) "
+                         "VALUES (?, ?, ?)", (account, call_sid, at))
+            conn.execute("DELETE FROM verification_failures WHERE at < ?", (at - self._keep,))
 
     def failures(self, account: str, call_sid: str, since: float) -> tuple[int, int]:
-        with self._lock:
-            per_call = self._conn.execute(
-                "SELECT count(*) FROM verification_failures WHERE call_sid = ?",
-                (call_sid,)).fetchone()[0]
-            per_account = self._conn.execute(
-                "SELECT count(*) FROM verification_failures WHERE account = ? AND account != '' "
-                "AND at >= ?", (account, since)).fetchone()[0]
+        with self.database.transaction(write=False) as conn:
+            per_call = conn.execute(
+                "SELECT count(*) AS n FROM verification_failures WHERE call_sid = ?",
+                (call_sid,)).fetchone()["n"]
+            per_account = conn.execute(
+                "SELECT count(*) AS n FROM verification_failures WHERE account = ? "
+                "AND account != '' AND at >= ?", (account, since)).fetchone()["n"]
         return int(per_call), int(per_account)
 
     def clear(self, account: str) -> None:
-        with self._lock:
-            self._conn.execute("DELETE FROM verification_failures WHERE account = ?", (account,))
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        with self.database.transaction() as conn:
+            conn.execute("DELETE FROM verification_failures WHERE account = ?", (account,))

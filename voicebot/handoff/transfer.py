@@ -43,6 +43,16 @@ CONTEXT_TURNS = 30
 """The most recent turns carried in the transfer context (TaskRouter limits attribute size)."""
 
 
+class WhisperNotes(Protocol):
+    """Whisper texts shared by the service's processes: Twilio may fetch the audio from any."""
+
+    def keep(self, token: str, call_sid: str, text: str) -> None:
+        """Remember a whisper; must not block."""
+
+    async def find(self, token: str) -> tuple[str, str] | None:
+        """``(call_sid, text)`` of a recent whisper made by any process, or None."""
+
+
 class DialogueState(Protocol):
     """What the handover needs of the dialogue (``voicebot.flows.engine.Dialogue``)."""
 
@@ -84,6 +94,7 @@ class Handoff:
         transcripts: Transcripts | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         keep_whispers: float = 3600.0,
+        notes: WhisperNotes | None = None,
     ) -> None:
         try:
             self.zone = ZoneInfo(settings.timezone)
@@ -97,6 +108,7 @@ class Handoff:
         self._transcripts = transcripts
         self._now = now
         self._keep = keep_whispers
+        self._notes = notes
         self._whispers: dict[str, _Whisper] = {}
 
     # -- AgentHours --
@@ -175,17 +187,29 @@ class Handoff:
         """Start synthesising now (the agent's phone is ringing); return where it is served."""
         if self._synthesize is None:
             return None
-        self._expire()
         token = secrets.token_urlsafe(18)
-        entry = _Whisper(call_sid, redact_numbers(text), time.monotonic())
+        entry = self._start_whisper(token, call_sid, redact_numbers(text))
+        if self._notes is not None:
+            self._notes.keep(token, call_sid, entry.text)
+        return f"{self.public_url}{WHISPER_ROUTE.format(token=token)}"
+
+    def _start_whisper(self, token: str, call_sid: str, text: str) -> _Whisper:
+        assert self._synthesize is not None
+        self._expire()
+        entry = _Whisper(call_sid, text, time.monotonic())
         entry.audio = asyncio.create_task(self._render(entry.text), name=f"whisper-{call_sid}")
         entry.audio.add_done_callback(_log_failure)
         self._whispers[token] = entry
-        return f"{self.public_url}{WHISPER_ROUTE.format(token=token)}"
+        return entry
 
     async def whisper_audio(self, token: str, patience: float = 20.0) -> bytes | None:
         """The WAV for a whisper token; None when unknown, expired or not synthesisable."""
         entry = self._whispers.get(token)
+        if entry is None and self._notes is not None and self._synthesize is not None:
+            found = await self._notes.find(token)  # made by another process: say it here
+            if found is not None and token not in self._whispers:
+                entry = self._start_whisper(token, *found)
+            entry = self._whispers.get(token)
         if entry is None or entry.audio is None:
             return None
         try:

@@ -1,26 +1,20 @@
-"""Who is using the agent desktop: password checks and signed session cookies.
+"""Who is using the agent desktop: password checks and login throttling.
 
 Accounts come from ``settings.agents`` with bcrypt hashes (``voicebot agents add`` makes them).
-The session cookie is an HMAC-signed expiry and username; no session table is needed, and a
-restart with a random secret simply logs everyone out. Login throttling is in
-``voicebot.web.throttle``.
+Sessions are kept server-side in the database (``voicebot.web.sessions``), so every process
+knows them and logout ends them; the cookie is named here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
-import json
 import secrets
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import bcrypt
 
-from voicebot.config import AgentAccount, Settings
+from voicebot.config import AgentAccount
 from voicebot.errors import ConfigError
 
 COOKIE = "voicebot_desktop"
@@ -108,38 +102,3 @@ def _matches(password: str, stored: bytes) -> bool:
         return False
 
 
-class SessionSigner:
-    """Signs and checks the desktop's session cookie."""
-
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
-        secret = settings.session_secret or secrets.token_urlsafe(32)
-        self._key = hashlib.sha256(b"voicebot-desktop:" + secret.encode()).digest()
-        self._clock = clock
-
-    def sign(self, agent: Agent) -> str:
-        payload = json.dumps({"u": agent.username, "exp": int(self._clock()) + SESSION_SECONDS})
-        body = _b64(payload.encode())
-        return f"{body}.{_b64(self._mac(body))}"
-
-    def username(self, cookie: str | None) -> str | None:
-        """The signed-in username, or None for a missing, forged or expired cookie."""
-        if not cookie or "." not in cookie:
-            return None
-        body, _, mac = cookie.partition(".")
-        if not hmac.compare_digest(_b64(self._mac(body)), mac):
-            return None
-        try:
-            payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        except (ValueError, TypeError):
-            return None
-        if not isinstance(payload, dict) or payload.get("exp", 0) < self._clock():
-            return None
-        username = payload.get("u")
-        return username if isinstance(username, str) else None
-
-    def _mac(self, body: str) -> bytes:
-        return hmac.new(self._key, body.encode(), hashlib.sha256).digest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()

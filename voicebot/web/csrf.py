@@ -29,7 +29,10 @@ class CsrfTokens:
     """Makes and checks the tokens bound to a session (or to a login form's cookie)."""
 
     def __init__(self, secret: str | None, origins: frozenset[str] = frozenset()) -> None:
-        material = (secret or secrets.token_urlsafe(32)).encode()
+        # The cookie the token is made from is itself a 256-bit secret only its holder knows, so
+        # the token cannot be forged without it; ``session_secret`` adds a server-side key. No
+        # random per-process key: a page served by one process must post to any other.
+        material = (secret or "").encode()
         self._key = hashlib.sha256(b"voicebot-csrf:" + material).digest()
         self.origins = origins
         """Origins allowed besides the request's own host (``public_url``'s)."""

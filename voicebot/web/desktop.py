@@ -32,9 +32,10 @@ from pydantic import BaseModel, Field
 from voicebot.config import Settings
 from voicebot.records import CallRecords, ClaimError, HandoffQueue
 from voicebot.web.access import origin_of
-from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent, SessionSigner
+from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent
 from voicebot.web.csrf import FIELD, HEADER, LOGIN_COOKIE, CsrfTokens, new_form_cookie
-from voicebot.web.live import LiveQueue
+from voicebot.web.live import EVERYTHING, LiveQueue
+from voicebot.web.sessions import Sessions
 from voicebot.web.throttle import LoginThrottle
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,13 +78,14 @@ def make_desktop_router(
     *,
     throttle: LoginThrottle | None = None,
     clock: Callable[[], float] = time.time,
+    sessions: Sessions | None = None,
 ) -> APIRouter:
     """``/desktop/*``: login, the live queue, call context, claims, outcomes, figures."""
     accounts = Accounts(settings.agents)
     if not len(accounts):
         _LOGGER.warning("no agent accounts configured: nobody can log in to /desktop "
                         "(add one with `voicebot agents add`)")
-    signer = SessionSigner(settings, clock=clock)
+    sessions = sessions or Sessions(records.database, lifetime=SESSION_SECONDS, clock=clock)
     csrf = CsrfTokens(settings.session_secret,
                       frozenset(filter(None, [origin_of(settings.public_url)])))
     throttle = LoginThrottle() if throttle is None else throttle
@@ -92,12 +94,12 @@ def make_desktop_router(
     pages = {name: _template(f"{name}.html") for name in ("login", "desktop", "supervisor")}
     router = APIRouter(prefix="/desktop", include_in_schema=False)
 
-    def signed_in(request: Request) -> Agent | None:
-        username = signer.username(request.cookies.get(COOKIE))
+    async def signed_in(request: Request) -> Agent | None:
+        username = await asyncio.to_thread(sessions.username, request.cookies.get(COOKIE))
         return accounts.find(username) if username else None
 
-    def agent_api(request: Request) -> Agent:
-        agent = signed_in(request)
+    async def agent_api(request: Request) -> Agent:
+        agent = await signed_in(request)
         if agent is None:
             raise HTTPException(401, "Your session has ended. Please log in again.")
         if request.method == "POST":
@@ -115,7 +117,7 @@ def make_desktop_router(
 
     @router.get("/")
     async def desktop(request: Request) -> Response:
-        agent = signed_in(request)
+        agent = await signed_in(request)
         if agent is None:
             return RedirectResponse("/desktop/login", status_code=303)
         return _page(pages["desktop"], name=agent.display_name, username=agent.username,
@@ -124,7 +126,7 @@ def make_desktop_router(
 
     @router.get("/supervisor")
     async def supervisor(request: Request) -> Response:
-        agent = signed_in(request)
+        agent = await signed_in(request)
         if agent is None:
             return RedirectResponse("/desktop/login", status_code=303)
         if not agent.is_supervisor:
@@ -172,7 +174,8 @@ def make_desktop_router(
         throttle.succeeded(address, username)
         _LOGGER.info("desktop: %s logged in (%s)", agent.username, agent.role)
         response = RedirectResponse("/desktop/", status_code=303)
-        response.set_cookie(COOKIE, signer.sign(agent), max_age=SESSION_SECONDS, httponly=True,
+        token = await asyncio.to_thread(sessions.open, agent.username)
+        response.set_cookie(COOKIE, token, max_age=SESSION_SECONDS, httponly=True,
                             samesite="strict", secure=request.url.scheme == "https",
                             path="/desktop")
         response.delete_cookie(LOGIN_COOKIE, path="/desktop/login")
@@ -181,8 +184,9 @@ def make_desktop_router(
     @router.post("/logout")
     async def logout(request: Request) -> Response:
         form = await _form(request)
-        if signed_in(request) is not None:  # nothing to forge for a session already over
+        if await signed_in(request) is not None:  # nothing to forge for a session already over
             csrf.check(request, request.cookies.get(COOKIE), form.get(FIELD))
+        await asyncio.to_thread(sessions.end, request.cookies.get(COOKIE))
         response = RedirectResponse("/desktop/login", status_code=303)
         response.delete_cookie(COOKIE, path="/desktop")
         return response
@@ -224,7 +228,8 @@ def make_desktop_router(
         except ClaimError as err:
             code = 404 if err.status == "missing" else 409
             return JSONResponse({"detail": err.message, "status": err.status}, status_code=code)
-        live.changed(call_sid)
+        if not live.shared:  # a shared feed hears of the change from the store itself
+            live.changed(call_sid)
         return JSONResponse({"now": clock(), "call": entry})
 
     @router.get("/api/figures")
@@ -260,6 +265,8 @@ async def _stream(handoffs: HandoffQueue, live: LiveQueue, clock: Callable[[], f
                     break
                 if sid is None:
                     return
+                if sid == EVERYTHING:  # notices may have been missed: send the whole queue
+                    break
                 entry = await asyncio.to_thread(handoffs.get, sid, True)
                 if entry is not None:
                     yield _sse("call", {"now": clock(), "call": entry})

@@ -17,7 +17,7 @@ import yaml
 from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
 from voicebot.council.verification import (
-    SqliteAttempts,
+    StoredAttempts,
     VerificationPolicy,
     Verifier,
     surname_matches,
@@ -27,6 +27,7 @@ from voicebot.flows.actions import CallerTurn, Handover, Say
 from voicebot.flows.conversation_tests import AlwaysOpen, fixed_today
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import build
+from voicebot.storage import open_database
 
 ROOT = Path(__file__).resolve().parents[3]
 RIGHT = {"account": "40019283", "postcode": "LS6 2QT"}
@@ -79,16 +80,16 @@ async def test_two_wrong_postcodes_lock_the_call_out_and_transfer_it(tmp_path: P
     assert not dialogue.verified
 
 
-async def test_the_right_details_after_two_wrong_ones_reveal_nothing(tmp_path: Path) -> None:
-    verifier = Verifier(council(), SqliteAttempts(tmp_path / "v.db"))
+async def test_the_right_details_after_two_wrong_ones_reveal_nothing(database_url: str) -> None:
+    verifier = Verifier(council(), StoredAttempts(open_database(database_url)))
     verdicts = [await verifier.check("CA1", details) for details in (WRONG, WRONG, RIGHT)]
     assert [v.verified for v in verdicts] == [False, False, False]
     assert [v.locked for v in verdicts] == [False, True, True]
 
 
-async def test_failures_on_one_account_add_up_across_calls(tmp_path: Path) -> None:
+async def test_failures_on_one_account_add_up_across_calls(database_url: str) -> None:
     clock = Clock()
-    verifier = Verifier(council(), SqliteAttempts(tmp_path / "v.db"), clock=clock)
+    verifier = Verifier(council(), StoredAttempts(open_database(database_url)), clock=clock)
     for call in ("CA1", "CA2", "CA3"):
         assert not (await verifier.check(call, WRONG)).verified
     locked = await verifier.check("CA4", RIGHT)
@@ -98,8 +99,8 @@ async def test_failures_on_one_account_add_up_across_calls(tmp_path: Path) -> No
     assert (await verifier.check("CA5", RIGHT)).verified
 
 
-async def test_a_success_clears_the_count(tmp_path: Path) -> None:
-    verifier = Verifier(council(), SqliteAttempts(tmp_path / "v.db"))
+async def test_a_success_clears_the_count(database_url: str) -> None:
+    verifier = Verifier(council(), StoredAttempts(open_database(database_url)))
     await verifier.check("CA1", WRONG)
     await verifier.check("CA2", WRONG)
     assert (await verifier.check("CA3", RIGHT)).verified
@@ -112,21 +113,21 @@ async def test_the_count_survives_other_processes(tmp_path: Path) -> None:
         import asyncio, sys
         from pathlib import Path
         from voicebot.council.data import CouncilData
-        from voicebot.council.verification import SqliteAttempts, Verifier
+        from voicebot.council.verification import StoredAttempts, Verifier
         verifier = Verifier(CouncilData.load(Path({str(ROOT / "seeds")!r})),
-                            SqliteAttempts(Path({str(database)!r})))
+                            StoredAttempts(Path({str(database)!r})))
         asyncio.run(verifier.check(sys.argv[1], {WRONG!r}))
     """)
     for call in ("CA1", "CA2", "CA3"):
         process = await asyncio.create_subprocess_exec(sys.executable, "-c", script, call)
         assert await asyncio.wait_for(process.wait(), 60) == 0
-    verifier = Verifier(council(), SqliteAttempts(database))
+    verifier = Verifier(council(), StoredAttempts(database))
     assert (await verifier.check("CA9", RIGHT)).locked
 
 
-async def test_limits_come_from_the_policy(tmp_path: Path) -> None:
+async def test_limits_come_from_the_policy(database_url: str) -> None:
     policy = VerificationPolicy(max_failures_per_call=3, max_failures_per_account=10)
-    verifier = Verifier(council(), SqliteAttempts(tmp_path / "v.db"), policy)
+    verifier = Verifier(council(), StoredAttempts(open_database(database_url)), policy)
     verdicts = [await verifier.check("CA1", details) for details in (WRONG, WRONG, RIGHT)]
     assert [v.verified for v in verdicts] == [False, False, True]
 
