@@ -165,9 +165,9 @@ def test_logs_are_redacted_tracebacks_included() -> None:
 def test_every_module_redacts_with_the_privacy_module() -> None:
     from voicebot import logs
     from voicebot.handoff import transfer
-    from voicebot.records import shapes, store
+    from voicebot.records import shapes, writes
 
-    for module in (logs, store, transfer):
+    for module in (logs, writes, transfer):
         assert module.redact_numbers is privacy.redact_numbers
-    assert store.redacted is privacy.redacted and transfer.redacted is privacy.redacted
+    assert writes.redacted is privacy.redacted and transfer.redacted is privacy.redacted
     assert shapes.mask_number is privacy.mask_number

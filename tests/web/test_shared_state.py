@@ -26,13 +26,20 @@ from telephony.twilio.routes import TwilioOptions, make_router
 from tests.conftest import serving
 from tests.postgres import PostgresServer
 from tests.voicebot.handoff.test_handoff import PiperSentences
-from tests.web.conftest import PASSWORDS, Service, build_service, desk_settings, transfer_call
+from tests.web.conftest import (
+    Service,
+    build_service,
+    desk_settings,
+    log_in,
+    transfer_call,
+)
 from tests.web.test_desktop import _next_event
 from voicebot.events import CallEvent, CallEventType
 from voicebot.flows.actions import Handover
 from voicebot.handoff import Handoff, synthesize_with
 from voicebot.records.outcomes import StoredOutcomes
 from voicebot.web.auth import COOKIE
+from voicebot.web.csrf import FIELD, HEADER
 from voicebot.web.whisper import make_whisper_router
 
 TOKEN = "twilio-test-token"
@@ -55,20 +62,15 @@ async def two_instances(tmp_path: Path, database_url: str) -> AsyncIterator[tupl
             service.records.close()
 
 
-async def log_in(http: httpx.AsyncClient, username: str = "alice") -> None:
-    response = await http.post("/desktop/login", data={"username": username,
-                                                       "password": PASSWORDS[username]})
-    assert response.status_code == 303
-
-
 async def test_a_transfer_on_one_instance_reaches_desktops_on_the_other(
         tmp_path: Path, postgres: PostgresServer) -> None:
     async with two_instances(tmp_path, postgres.create_database()) as (a, b), \
             serving(a.app) as base_a, serving(b.app) as base_b, \
             httpx.AsyncClient(base_url=base_b, trust_env=False) as on_b, \
             httpx.AsyncClient(base_url=base_a, trust_env=False) as on_a:
-        await log_in(on_b)
+        await log_in(on_b, "alice")
         on_a.cookies.set(COOKIE, on_b.cookies[COOKIE])  # the session is known to A as well
+        on_a.headers[HEADER] = on_b.headers[HEADER]  # and so is its CSRF token
         async with on_b.stream("GET", "/desktop/events", timeout=10) as stream:
             lines = stream.aiter_lines()
             assert json.loads(await _next_event(lines, "snapshot"))["calls"] == []
@@ -84,7 +86,8 @@ async def test_a_transfer_on_one_instance_reaches_desktops_on_the_other(
             while not states or states[-1] != "claimed":
                 states.append(json.loads(await _next_event(lines, "call"))["call"]["state"])
             b.live.close()
-        assert (await on_a.post("/desktop/logout")).status_code == 303
+        logout = await on_a.post("/desktop/logout", data={FIELD: on_a.headers[HEADER]})
+        assert logout.status_code == 303
         assert (await on_b.get("/desktop/api/queue")).status_code == 401  # ended everywhere
 
 
@@ -98,8 +101,10 @@ async def test_a_session_from_one_instance_works_on_the_other(tmp_path: Path,
             await log_in(on_a, "sue")
             cookie = on_a.cookies[COOKIE]
             on_b.cookies.set(COOKIE, cookie)
+            on_b.headers[HEADER] = on_a.headers[HEADER]
             seen_on_b = await on_b.get("/desktop/api/figures")
-            await on_b.post("/desktop/logout")
+            logout = await on_b.post("/desktop/logout", data={FIELD: on_b.headers[HEADER]})
+            assert logout.status_code == 303
             on_a.cookies.set(COOKIE, cookie)  # a copy of the cookie kept after logout
             after = await on_a.get("/desktop/api/queue")
     assert seen_on_b.status_code == 200
@@ -179,7 +184,7 @@ async def answer_the_rest_on(base: str) -> None:
         play = ET.fromstring(whisper.text).find("Play")
         assert play is not None and play.text and play.text.startswith(PUBLIC)
         audio = await http.get(twilio.reachable(play.text), timeout=60)
-        await log_in(http)
+        await log_in(http, "alice")
         entry = (await http.get(f"/desktop/api/calls/{CALL_SID}")).json()["call"]
         api = (await http.get(f"/api/calls/{CALL_SID}",
                               headers={"Authorization": "Bearer api-token-123"})).json()

@@ -77,6 +77,10 @@ class _SqliteConnection(Connection):
             self.notices.append((channel, payload))
 
 
+OPEN_TIMEOUT = 30.0
+"""Seconds opening the file may wait for another process's lock (as migrations do)."""
+
+
 class SqliteDatabase(Database):
     """The database in one file; ``busy_timeout`` is how long a statement waits for a lock."""
 
@@ -87,12 +91,15 @@ class SqliteDatabase(Database):
         self.url = f"sqlite:///{path}"
         _private_file(path)
         with sqlite_errors():
+            # Opening may wait behind another process's migration (a table rebuild can take
+            # seconds on a busy machine); statements afterwards wait ``busy_timeout``.
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                         timeout=busy_timeout)
+                                         timeout=OPEN_TIMEOUT)
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         _private_siblings(path)
         self._lock = threading.Lock()
         self._listeners: defaultdict[str, list[Listener]] = defaultdict(list)
