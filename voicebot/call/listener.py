@@ -1,11 +1,15 @@
 """Listener: one call's caller audio -> SpeechStarted, then Heard or NotHeard.
 
-Each 20 ms frame is resampled once to 16 kHz, cut into 32 ms windows for Silero VAD, and fed
-to the pure ``EndOfTurn``. A short pre-roll is kept so the first syllable is not lost. When the
-caller pauses, a partial transcript is made in the ASR pool; if the dialogue says it already
-answers the question, the turn ends after a short pause and that transcript is used, so little
-work is left after the caller stops. Only voiced audio reaches Whisper, and a doubtful
-transcript is reported as NotHeard, never as an answer.
+Each 20 ms frame is resampled once to 16 kHz, cut into 32 ms windows for Silero VAD (whose
+state is refreshed during quiet, so a caller is heard as surely after 30 s of silence as after
+half a second), measured against the line's noise floor, and fed to the pure ``EndOfTurn``.
+The audio from before the turn starts is kept back to where the evidence for it began, plus a
+margin, so a soft first syllable is not lost. When the caller pauses, a partial transcript is
+made in the ASR pool; if the dialogue says it already answers the question, the turn ends after
+a short pause and that transcript is used, so little work is left after the caller stops; while
+a postcode or account number is being spelled out and is not yet whole, the turn waits longer.
+Only voiced audio reaches Whisper, and a doubtful transcript is reported as NotHeard, never as
+an answer.
 
 Use: ``feed(frame)`` for every inbound frame (cheap, never blocks), ``expect(hints)`` when the
 dialogue asks something, and ``await next()`` for what the caller did.
@@ -16,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,14 +31,19 @@ from voicebot.audio import FrameChunker, Resampler, pcm16_to_float
 from voicebot.errors import SpeechError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
+from voicebot.speech.level import NoiseFloor
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 
 _LOGGER = logging.getLogger(__name__)
 
-PREROLL_SECONDS = 0.6
-"""Audio kept from before a turn starts: the first syllables that made the VAD sure."""
+PREROLL_SECONDS = 0.5
+"""Audio kept from before the first window of evidence for a turn: a soft first syllable."""
+HISTORY_SECONDS = 2.5
+"""Most audio kept from before a turn starts (evidence gathered slowly over short gaps)."""
 TAIL_SECONDS = 0.2
 """Silence kept after the last voiced window: Whisper ends words better with a little tail."""
+SPELLED = frozenset({"postcode", "account"})
+"""Slot types callers spell out piece by piece, pausing between pieces."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +88,9 @@ class Listener:
         self._chunker = FrameChunker(self._vad.window_samples)
         self._window_seconds = self._vad.window_samples / SAMPLE_RATE
         self._turn = EndOfTurn(options)
+        self._floor = NoiseFloor()
         self._preroll: collections.deque[np.ndarray] = collections.deque(
-            maxlen=max(1, int(PREROLL_SECONDS / self._window_seconds))
+            maxlen=max(1, int(HISTORY_SECONDS / self._window_seconds))
         )
         self._utterance: list[np.ndarray] = []
         self._voiced_end = 0
@@ -86,6 +98,7 @@ class Listener:
         self._partial: asyncio.Task[Transcript] | None = None
         self._partial_at = -1
         self._complete_at = -1
+        self._spelled_so_far = True
         self._results: asyncio.Queue[Result] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -106,6 +119,7 @@ class Listener:
 
     def _window(self, window: np.ndarray) -> None:
         probability = self._vad.probability(window)
+        loud = self._floor.loud(window, self._window_seconds)
         if not self._turn.speaking:
             self._preroll.append(window)
         else:
@@ -113,17 +127,31 @@ class Listener:
             if probability >= self._turn.options.speech_threshold:
                 self._voiced_end = len(self._utterance)
         complete = self._complete_at == self._voiced_end and self._voiced_end > 0
-        signal = self._turn.step(probability, self._window_seconds, complete)
+        spelling = not complete and self._spelling()
+        signal = self._turn.step(probability, self._window_seconds, complete, loud=loud,
+                                 spelling=spelling)
         if signal is TurnSignal.STARTED:
-            self._utterance = list(self._preroll)
-            self._voiced_end = len(self._utterance)
-            self._preroll.clear()
-            self._emit(CallEventType.SPEECH_START)
-            self._results.put_nowait(SpeechStarted())
+            self._start_turn()
         elif signal is not None:
             self._finish(signal)
         elif self._turn.wants_partial and self._partial_at != self._voiced_end:
             self._start_partial()
+
+    def _start_turn(self) -> None:
+        """Keep the audio back to where the evidence began, plus a margin for a soft start."""
+        lead = self._turn.onset_age + PREROLL_SECONDS
+        kept = min(len(self._preroll), math.ceil(lead / self._window_seconds))
+        self._utterance = list(self._preroll)[len(self._preroll) - kept :]
+        self._voiced_end = len(self._utterance)
+        self._preroll.clear()
+        self._spelled_so_far = True
+        self._emit(CallEventType.SPEECH_START)
+        self._results.put_nowait(SpeechStarted())
+
+    def _spelling(self) -> bool:
+        """A postcode or account number is expected and what was heard so far may be part of
+        one (until a partial transcript shows plain words only, it is assumed to be)."""
+        return self._hints.expect in SPELLED and self._spelled_so_far
 
     def _audio(self) -> np.ndarray:
         tail = int(TAIL_SECONDS / self._window_seconds)
@@ -146,6 +174,7 @@ class Listener:
         transcript = task.result()
         if check is not None and transcript.heard and check(transcript.text):
             self._complete_at = mark
+        self._spelled_so_far = not transcript.heard or looks_spelled(transcript.text)
 
     def _finish(self, signal: TurnSignal) -> None:
         audio = self._audio()
@@ -183,3 +212,15 @@ class Listener:
             task.cancel()
         if self._partial is not None:
             self._partial.cancel()
+
+
+_SPELLED_PIECE = re.compile(
+    r"(^|\s)([a-z]|\d+|\d[a-z]{1,2}|[a-z]{1,2}\d[a-z\d]*"
+    r"|oh|nought|zero|one|two|three|four|five|six|seven|eight|nine|double|triple"
+    r"|is|it's|its|um|uh|er|erm)$")
+
+
+def looks_spelled(text: str) -> bool:
+    """Whether a partial transcript ends in a piece of a spelled value (a letter, a digit, an
+    outward code) or a lead-in to one ("it's", "um"), so the caller is probably still going."""
+    return _SPELLED_PIECE.search(text.lower().strip().rstrip(".,?!").strip()) is not None

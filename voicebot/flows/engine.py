@@ -487,7 +487,8 @@ class Dialogue:
         digits = slot.digits or (8 if slot.type == "account" else 6 if slot.type == "number"
                                  else None)
         return Expectation(slot_type=slot.type, options=tuple(slot.options), phrases=phrases,
-                           max_digits=digits)
+                           max_digits=digits, candidates=tuple(
+                               self.services.council.postcodes if slot.type == "postcode" else ()))
 
     def _menu(self) -> Expectation:
         return Expectation(phrases=self._menu_phrases())
