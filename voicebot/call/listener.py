@@ -42,6 +42,8 @@ HISTORY_SECONDS = 2.5
 """Most audio kept from before a turn starts (evidence gathered slowly over short gaps)."""
 TAIL_SECONDS = 0.2
 """Silence kept after the last voiced window: Whisper ends words better with a little tail."""
+MAX_PAUSE_SECONDS = 0.4
+"""Longest pause kept inside a turn's audio; the rest of a longer one is cut out."""
 SPELLED = frozenset({"postcode", "account"})
 """Slot types callers spell out piece by piece, pausing between pieces."""
 
@@ -93,6 +95,8 @@ class Listener:
             maxlen=max(1, int(HISTORY_SECONDS / self._window_seconds))
         )
         self._utterance: list[np.ndarray] = []
+        self._quiet: list[int] = []
+        """Indexes in the utterance of windows that were not voice (pauses)."""
         self._voiced_end = 0
         self._hints = Hints()
         self._partial: asyncio.Task[Transcript] | None = None
@@ -120,16 +124,19 @@ class Listener:
     def _window(self, window: np.ndarray) -> None:
         probability = self._vad.probability(window)
         loud = self._floor.loud(window, self._window_seconds)
-        if not self._turn.speaking:
+        speaking = self._turn.speaking
+        if not speaking:
             self._preroll.append(window)
         else:
             self._utterance.append(window)
-            if probability >= self._turn.options.speech_threshold:
-                self._voiced_end = len(self._utterance)
         complete = self._complete_at == self._voiced_end and self._voiced_end > 0
         spelling = not complete and self._spelling()
         signal = self._turn.step(probability, self._window_seconds, complete, loud=loud,
                                  spelling=spelling)
+        if speaking and self._turn.voice:
+            self._voiced_end = len(self._utterance)
+        elif speaking:
+            self._quiet.append(len(self._utterance) - 1)
         if signal is TurnSignal.STARTED:
             self._start_turn()
         elif signal is not None:
@@ -142,6 +149,7 @@ class Listener:
         lead = self._turn.onset_age + PREROLL_SECONDS
         kept = min(len(self._preroll), math.ceil(lead / self._window_seconds))
         self._utterance = list(self._preroll)[len(self._preroll) - kept :]
+        self._quiet = []
         self._voiced_end = len(self._utterance)
         self._preroll.clear()
         self._spelled_so_far = True
@@ -154,8 +162,18 @@ class Listener:
         return self._hints.expect in SPELLED and self._spelled_so_far
 
     def _audio(self) -> np.ndarray:
+        """The turn's audio for Whisper: up to a little after the last voice, with long pauses
+        inside it shortened (Whisper tends to drop the words before a long silence)."""
         tail = int(TAIL_SECONDS / self._window_seconds)
-        kept = self._utterance[: self._voiced_end + tail]
+        end = min(len(self._utterance), self._voiced_end + tail)
+        longest = int(MAX_PAUSE_SECONDS / self._window_seconds)
+        dropped, run = set(), 0
+        quiet = set(self._quiet)
+        for index in range(end):
+            run = run + 1 if index in quiet else 0
+            if run > longest:
+                dropped.add(index)
+        kept = [w for i, w in enumerate(self._utterance[:end]) if i not in dropped]
         return np.concatenate(kept) if kept else np.zeros(0, dtype=np.float32)
 
     def _start_partial(self) -> None:
@@ -215,12 +233,13 @@ class Listener:
 
 
 _SPELLED_PIECE = re.compile(
-    r"(^|\s)([a-z]|\d+|\d[a-z]{1,2}|[a-z]{1,2}\d[a-z\d]*"
+    r"[a-z]|\d+|\d[a-z]{1,2}|[a-z]{1,2}\d[a-z\d]*"
     r"|oh|nought|zero|one|two|three|four|five|six|seven|eight|nine|double|triple"
-    r"|is|it's|its|um|uh|er|erm)$")
+    r"|is|it's|its|um|uh|er|erm")
 
 
 def looks_spelled(text: str) -> bool:
     """Whether a partial transcript ends in a piece of a spelled value (a letter, a digit, an
     outward code) or a lead-in to one ("it's", "um"), so the caller is probably still going."""
-    return _SPELLED_PIECE.search(text.lower().strip().rstrip(".,?!").strip()) is not None
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return bool(words) and _SPELLED_PIECE.fullmatch(words[-1]) is not None

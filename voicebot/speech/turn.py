@@ -5,8 +5,9 @@ Pure and driven by seconds and speech probabilities, so it is tested without aud
 The start of a turn is a sum of evidence, not a run above one threshold: a sure window counts
 in full, a doubtful one (between ``onset_threshold`` and ``speech_threshold``) counts half when
 the audio is clearly louder than the line's noise floor or once a sure window has been heard,
-and short gaps do not forget what was gathered. So a soft first syllable, or letters spelled
-one by one, still add up to speech, while a click or a cough does not. ``onset_age`` says how
+a faint one a quarter when loud, and short gaps do not forget what was gathered. So a soft
+first syllable, or letters spelled one by one, still add up to speech, while a click or a
+cough does not. ``onset_age`` says how
 long ago the evidence began, so the listener can keep the audio from there on.
 
 The end of a turn is adaptive: a short pause ends it once what was heard already answers the
@@ -36,6 +37,9 @@ class TurnOptions:
     onset_threshold: float = 0.3
     """Windows between this and ``speech_threshold`` are doubtful: half evidence when loud or
     when a sure window has already been heard in this onset, none otherwise."""
+    faint_threshold: float = 0.15
+    """Windows between this and ``onset_threshold`` count a quarter, and only when loud: a
+    voice the VAD is unsure of (a soft or band-limited one) still adds up over 0.6 s."""
     min_speech: float = 0.15
     """Evidence (voiced seconds) needed before a turn starts: less is a click or a cough."""
     onset_gap: float = 0.3
@@ -66,6 +70,8 @@ class EndOfTurn:
         self.length = 0.0
         self.onset_age = 0.0
         """Seconds since the first window of the evidence gathered so far (0 when none)."""
+        self.voice = False
+        """The last window sounded like a voice (counted as evidence, never as a pause)."""
         self._evidence = 0.0
         self._sure = False
         self._gap = 0.0
@@ -84,14 +90,16 @@ class EndOfTurn:
         ``complete``: the words so far already answer; ``loud``: this window stands well above
         the line's noise floor; ``spelling``: a value is being spelled out and is not whole yet.
         """
+        weight = self._weight(probability, loud)
+        self.voice = weight > 0.0
         if not self.speaking:
-            return self._onset(probability, seconds, loud)
+            return self._onset(weight, probability, seconds)
         options = self.options
         self.length += seconds
         if probability >= options.speech_threshold:
             self.voiced += seconds
             self.pause = 0.0
-        elif probability < options.silence_threshold:
+        elif probability < options.silence_threshold and not self.voice:
             self.pause += seconds
         if self.pause >= self._pause_limit(complete, spelling):
             self.reset()
@@ -101,9 +109,8 @@ class EndOfTurn:
             return TurnSignal.CAPPED
         return None
 
-    def _onset(self, probability: float, seconds: float, loud: bool) -> TurnSignal | None:
+    def _onset(self, weight: float, probability: float, seconds: float) -> TurnSignal | None:
         options = self.options
-        weight = self._weight(probability, loud)
         if self._evidence > 0.0:
             self.onset_age += seconds
         if weight > 0.0:
@@ -129,6 +136,8 @@ class EndOfTurn:
             return 1.0
         if probability >= options.onset_threshold and (loud or self._sure):
             return 0.5
+        if probability >= options.faint_threshold and loud:
+            return 0.25
         return 0.0
 
     def _pause_limit(self, complete: bool, spelling: bool) -> float:
