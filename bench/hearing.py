@@ -132,6 +132,8 @@ async def hear(vad: Vad, recognizer: Recognizer, frames: list[bytes | None],
     finally:
         collector.cancel()
         listener.close()
+        clock.advance(float("inf"))  # let decodes nobody waits for any more finish
+        await asyncio.sleep(0)
     hearing.decodes = paced.decode_seconds
     return hearing
 

@@ -157,3 +157,24 @@ def _sounds(audio: np.ndarray) -> np.ndarray:
 
 def _silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * RATE), dtype=np.float32)
+
+
+def noise_only(kind: str, seed: int) -> OnTheLine:
+    """A line with no speech on it, only a sound a caller's line makes: a ``burst`` of rustle
+    (0.1-0.4 s at speech level), a ``click``, a ``beep`` (a keypad tone), after 3 s of hiss."""
+    rng = np.random.default_rng(seed)
+    lead = _silence(3.0)
+    if kind == "burst":
+        sound = at_level(band(rng.standard_normal(int(RATE * (0.1 + 0.1 * (seed % 4))))), -20.0)
+    elif kind == "click":
+        sound = np.zeros(int(0.02 * RATE), dtype=np.float32)
+        sound[:8] = 0.5 * np.sign(rng.standard_normal(8))
+    else:
+        t = np.arange(int(0.2 * RATE)) / RATE
+        sound = (0.1 * (np.sin(2 * np.pi * 697 * t) + np.sin(2 * np.pi * 1209 * t))).astype(
+            np.float32)
+    line = np.concatenate([lead, sound, _silence(TRAIL)])
+    line += background(line.size, Condition("hiss"), 0.1, rng)
+    pcm = ulaw_to_pcm16(pcm16_to_ulaw(float_to_pcm16(np.clip(line, -1.0, 1.0))))
+    frames: list[bytes | None] = [pcm[i : i + 2 * FRAME] for i in range(0, len(pcm), 2 * FRAME)]
+    return OnTheLine(frames, 3.0, 3.0 + sound.size / RATE)

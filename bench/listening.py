@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.callers import CACHE, VOICES, Utterance, real_recordings, synthetic
 from bench.hearing import hear
-from bench.line import CONDITIONS, Condition, on_the_line
+from bench.line import CONDITIONS, Condition, noise_only, on_the_line
 from bench.questions import hints_by_kind
 from bench.scoring import score
 from voicebot.config import load_settings
@@ -155,6 +155,21 @@ def report(rows: list[dict[str, object]]) -> None:
           f"/{len(spelled)}")
 
 
+async def false_starts(engines: SpeechEngines) -> None:
+    """Lines with no speech, only a burst of rustle, a click or a keypad tone: any turn that
+    starts on them is a false start (a false barge-in, when the bot is speaking)."""
+    hints = (await hints_by_kind({"request"}))["request"]
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for kind in ("burst", "click", "beep"):
+        for seed in range(8):
+            hearing = await hear(engines.vad, engines.recognizer, noise_only(kind, seed).frames,
+                                 hints)
+            counts[kind][0] += len(hearing.turns)
+            counts[kind][1] += 1
+    print("\nFalse starts on lines with no speech: " + ", ".join(
+        f"{kind} {started}/{lines}" for kind, (started, lines) in counts.items()))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--part", choices=["tune", "held-out", "all"], default="all")
@@ -176,6 +191,7 @@ async def main() -> None:
     rows = await run(engines, planned, CACHE.parent / "listening-results.jsonl")
     print(f"\n{len(rows)} hearings in {time.perf_counter() - started:.0f} s")
     report(rows)
+    await false_starts(engines)
     engines.pool.shutdown()
 
 

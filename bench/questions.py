@@ -30,8 +30,11 @@ LEAD_IN = {"postcode": "When is my bin day?", "account": "What's my council tax 
 
 
 async def hints_by_kind(kinds: set[str]) -> dict[str, Hints]:
-    scratch = Path(tempfile.mkdtemp(prefix="listening-bench-"))
-    services = Services(COUNCIL, scratch / "cases.db")
+    with tempfile.TemporaryDirectory(prefix="listening-bench-") as scratch:
+        return await _hints_by_kind(kinds, Services(COUNCIL, Path(scratch) / "cases.db"))
+
+
+async def _hints_by_kind(kinds: set[str], services: Services) -> dict[str, Hints]:
     flows = build(ROOT / "flows", services.actions, ["general", "bins", "council_tax"])
     if isinstance(flows, list):
         raise SystemExit("flows do not load: " + "; ".join(str(p) for p in flows))

@@ -239,7 +239,11 @@ _SPELLED_PIECE = re.compile(
 
 
 def looks_spelled(text: str) -> bool:
-    """Whether a partial transcript ends in a piece of a spelled value (a letter, a digit, an
-    outward code) or a lead-in to one ("it's", "um"), so the caller is probably still going."""
+    """Whether a partial transcript may be the start of a spelled value: a few words (Whisper
+    hears "B S three" as "We have free"), or ending in a piece of one (a letter, a digit, an
+    outward code) or a lead-in to one ("it's", "um"). Only a plain sentence ("I don't know my
+    postcode") ends the turn after the normal pause."""
     words = re.findall(r"[a-z0-9']+", text.lower())
-    return bool(words) and _SPELLED_PIECE.fullmatch(words[-1]) is not None
+    if not words:
+        return False
+    return len(words) < 4 or _SPELLED_PIECE.fullmatch(words[-1]) is not None

@@ -51,9 +51,11 @@ def digits_only_suppression(tokenizer: Any) -> list[int]:
     """Every text token that is not a digit string, an account word or punctuation."""
     allowed: set[int] = set()
     for word in ACCOUNT_WORDS:
-        for form in (word, word.capitalize()):
-            for spaced in (form, " " + form):
-                allowed.update(tokenizer.encode(spaced))
+        allowed.update(tokenizer.encode(" " + word))  # may be pieces (" n", "ought")
+        for form in (word, word.capitalize(), " " + word.capitalize()):
+            encoded = tokenizer.encode(form)
+            if len(encoded) == 1:  # other forms only whole, so pieces cannot combine
+                allowed.update(encoded)
     for mark in _PUNCTUATION:
         allowed.update(tokenizer.encode(mark))
     suppressed = []
@@ -85,8 +87,34 @@ def closest(candidates: Sequence[str], hypotheses: Sequence[str], count: int) ->
     return sorted(candidates, key=likeness, reverse=True)[:count]
 
 
-def embed(candidate: str, sentence: str) -> str:
-    """``sentence`` with the stretch that sounds most like ``candidate`` replaced by it."""
+def render(candidate: str, kind: str | None, heard: list[str]) -> str:
+    """The value written as Whisper wrote what it replaces: an account number digit by digit
+    when that was heard digit by digit, else in two groups of four."""
+    if kind != "account" or not candidate.isdigit():
+        return candidate
+    if len(heard) >= 5:
+        return " ".join(candidate)
+    return f"{candidate[:4]} {candidate[4:]}" if len(candidate) == 8 else candidate
+
+
+def without_remnants(reading: str, candidate: str) -> str:
+    """``reading`` less any other pieces of a value besides ``candidate`` (a decode that said
+    it twice, or heard half of it as something else)."""
+    at = reading.find(candidate)
+    if at < 0:
+        return reading
+    before, after = reading[:at].split(), reading[at + len(candidate) :].split()
+
+    def plain(tokens: list[str]) -> list[str]:
+        return [t for t in tokens if not any(c.isdigit() for c in t)]
+
+    mark = after.pop(0) if after and after[0] in {".", ",", "?"} else ""
+    return " ".join([*plain(before), candidate + mark, *plain(after)])
+
+
+def embed(candidate: str, sentence: str, kind: str | None = None) -> tuple[str, str]:
+    """``sentence`` with the stretch that sounds most like ``candidate`` replaced by it, and
+    the candidate as written there."""
     tokens = sentence.split()
     target = candidate.replace(" ", "")
     best, best_span = 0.0, (len(tokens), len(tokens))
@@ -99,10 +127,15 @@ def embed(candidate: str, sentence: str) -> str:
             if score > best:
                 best, best_span = score, (start, stop)
     start, stop = best_span
+    while start > 0 and any(c.isdigit() for c in tokens[start - 1]):
+        start -= 1  # digits next to the stretch belong to the same value
+    while stop < len(tokens) and any(c.isdigit() for c in tokens[stop]):
+        stop += 1
+    written = render(candidate, kind, tokens[start:stop])
     if best == 0.0:
-        return candidate
+        return written, written
     tail = tokens[stop - 1][-1] if tokens[stop - 1][-1] in ".,?" else ""
-    return " ".join([*tokens[:start], candidate + tail, *tokens[stop:]])
+    return " ".join([*tokens[:start], written + tail, *tokens[stop:]]), written
 
 
 class Rescorer:
@@ -114,14 +147,17 @@ class Rescorer:
         self.options = options or RescoreOptions()
 
     def best(self, encoded: np.ndarray, prompt: list[int], best: Transcript,
-             candidates: Sequence[str]) -> Transcript:
-        """``best`` or, when the audio supports it, the reading with a council postcode."""
+             candidates: Sequence[str], kind: str | None = None) -> Transcript:
+        """``best`` or, when the audio supports it, the reading with one of the candidates."""
         hypotheses = [best.text, *best.alternatives]
         near = closest(candidates, hypotheses, self.options.closest)
         if not near or not best.text.strip():
             return best
-        readings = list(dict.fromkeys([best.text, *(embed(c, best.text) for c in near),
-                                       f"{near[0]}."]))
+        readings = [best.text]
+        for candidate in near:
+            reading, written = embed(candidate, best.text, kind)
+            readings.append(without_remnants(reading, written))
+        readings = list(dict.fromkeys(readings))
         ranked = self.token_scores(encoded, prompt, readings)
         finalists = [0, *sorted(range(1, len(readings)), key=lambda i: -ranked[i])[:2]]
         scores = self.scores(encoded, prompt, [readings[i] for i in finalists])

@@ -40,7 +40,7 @@ class TurnOptions:
     faint_threshold: float = 0.15
     """Windows between this and ``onset_threshold`` count a quarter, and only when loud: a
     voice the VAD is unsure of (a soft or band-limited one) still adds up over 0.6 s."""
-    min_speech: float = 0.15
+    min_speech: float = 0.12
     """Evidence (voiced seconds) needed before a turn starts: less is a click or a cough."""
     onset_gap: float = 0.3
     """Silence that forgets evidence not yet counted as a turn; shorter gaps keep it, so

@@ -37,6 +37,8 @@ _LOGGER = logging.getLogger(__name__)
 
 FULL_WINDOW = 3000
 """Mel frames in Whisper's native 30 s window (100 frames a second)."""
+RESCORED = frozenset({"postcode", "account"})
+"""Expected values weighed against the list of valid ones (``speech/expected.py``)."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,10 @@ class WhisperRecognizer:
 
     def _prompt(self, hints: Hints) -> list[int]:
         words = hints.prompt or ", ".join(hints.phrases)
+        if hints.expect == "postcode" and len(hints.phrases) >= 2:
+            # The list alone makes Whisper write a bare postcode, dropping "It's" or "My
+            # postcode is"; two sentences that say one keep the words around it.
+            words = f"{words}. It's {hints.phrases[0]}. My postcode is {hints.phrases[1]}."
         prompt: list[int] = []
         if words:
             encoded = self.tokenizer.encode(" " + words.strip())
@@ -190,7 +196,7 @@ class WhisperRecognizer:
         """Decode together; items that run away are redone alone on the full window.
 
         An account number is decoded apart, restricted to digits and a few words; a postcode
-        is then weighed against the council's own (``speech/expected.py``).
+        or account number is then weighed against the valid ones (``speech/expected.py``).
         """
         started = time.perf_counter()
         transcripts: list[Transcript | None] = [None] * len(requests)
@@ -220,9 +226,9 @@ class WhisperRecognizer:
                 _LOGGER.info("short-window decode ran away (%r); redoing on 30 s window",
                              transcript.text[:60])
                 transcript, _, encoded = self._generate([request], FULL_WINDOW, suppress)[0]
-            if request.expect == "postcode" and request.candidates and encoded.size:
+            if request.expect in RESCORED and request.candidates and encoded.size:
                 transcript = self._rescorer.best(encoded, request.prompt, transcript,
-                                                 request.candidates)
+                                                 request.candidates, request.expect)
             transcripts.append(transcript)
         return transcripts
 
@@ -250,8 +256,8 @@ class WhisperRecognizer:
             suppress_blank=True,
             suppress_tokens=suppress,
         )
-        rescored = any(r.expect == "postcode" and r.candidates for r in requests)
-        # The encoded audio is kept (as host memory) only when a postcode will be rescored.
+        rescored = any(r.expect in RESCORED and r.candidates for r in requests)
+        # The encoded audio is kept (as host memory) only when a value will be rescored.
         rows = np.asarray(encoded) if rescored and self.model.device == "cpu" else None
         transcripts = []
         for index, result in enumerate(results):
