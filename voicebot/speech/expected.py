@@ -74,17 +74,29 @@ def compact(text: str) -> str:
     return "".join(_DIGIT_WORDS.get(w, w) for w in words).upper()
 
 
-def closest(candidates: Sequence[str], hypotheses: Sequence[str], count: int) -> list[str]:
-    """The candidates most like any hypothesis, best first."""
+def closest(candidates: Sequence[str], hypotheses: Sequence[str], count: int,
+            least: float = 50.0) -> list[str]:
+    """The candidates most like any hypothesis, best first; none less alike than ``least``
+    (0-100), so a caller who said "five" is never offered a whole account number."""
     heard = [c for c in (compact(h) for h in hypotheses) if c]
     if not heard:
         return []
 
     def likeness(candidate: str) -> float:
         target = candidate.replace(" ", "")
-        return max(max(fuzz.ratio(h, target), fuzz.partial_ratio(target, h)) for h in heard)
+        return max(likeness_of(h, target) for h in heard)
 
-    return sorted(candidates, key=likeness, reverse=True)[:count]
+    ranked = sorted(((likeness(c), c) for c in candidates), key=lambda x: -x[0])
+    return [c for score, c in ranked[:count] if score >= least]
+
+
+def likeness_of(heard: str, target: str) -> float:
+    """How alike (0-100); a stretch inside a longer decode counts only if it is most of the
+    value (a lone "0" is in every account number, and proves nothing)."""
+    score = fuzz.ratio(heard, target)
+    if len(heard) >= 0.6 * len(target):
+        score = max(score, fuzz.partial_ratio(target, heard))
+    return float(score)
 
 
 def render(candidate: str, kind: str | None, heard: list[str]) -> str:
@@ -112,9 +124,9 @@ def without_remnants(reading: str, candidate: str) -> str:
     return " ".join([*plain(before), candidate + mark, *plain(after)])
 
 
-def embed(candidate: str, sentence: str, kind: str | None = None) -> tuple[str, str]:
+def embed(candidate: str, sentence: str, kind: str | None = None) -> tuple[str, str] | None:
     """``sentence`` with the stretch that sounds most like ``candidate`` replaced by it, and
-    the candidate as written there."""
+    the candidate as written there; None when nothing in it sounds like a value."""
     tokens = sentence.split()
     target = candidate.replace(" ", "")
     best, best_span = 0.0, (len(tokens), len(tokens))
@@ -127,15 +139,22 @@ def embed(candidate: str, sentence: str, kind: str | None = None) -> tuple[str, 
             if score > best:
                 best, best_span = score, (start, stop)
     start, stop = best_span
-    while start > 0 and any(c.isdigit() for c in tokens[start - 1]):
-        start -= 1  # digits next to the stretch belong to the same value
-    while stop < len(tokens) and any(c.isdigit() for c in tokens[stop]):
+    if best == 0.0:
+        return None
+    while start > 0 and _piece(tokens[start - 1]):
+        start -= 1  # spelled pieces next to the stretch belong to the same value
+    while stop < len(tokens) and _piece(tokens[stop]):
         stop += 1
     written = render(candidate, kind, tokens[start:stop])
-    if best == 0.0:
-        return written, written
     tail = tokens[stop - 1][-1] if tokens[stop - 1][-1] in ".,?" else ""
     return " ".join([*tokens[:start], written + tail, *tokens[stop:]]), written
+
+
+def _piece(token: str) -> bool:
+    """A token that is part of a spelled value: digits, or capitals ("2QT", "MNBA", "Q")."""
+    core = token.strip(".,?!-")
+    return bool(core) and len(core) <= 4 and (
+        any(c.isdigit() for c in core) or (core.isalpha() and core.isupper()))
 
 
 class Rescorer:
@@ -155,9 +174,12 @@ class Rescorer:
             return best
         readings = [best.text]
         for candidate in near:
-            reading, written = embed(candidate, best.text, kind)
-            readings.append(without_remnants(reading, written))
+            placed = embed(candidate, best.text, kind)
+            if placed is not None:
+                readings.append(without_remnants(*placed))
         readings = list(dict.fromkeys(readings))
+        if len(readings) == 1:
+            return best
         ranked = self.token_scores(encoded, prompt, readings)
         finalists = [0, *sorted(range(1, len(readings)), key=lambda i: -ranked[i])[:2]]
         scores = self.scores(encoded, prompt, [readings[i] for i in finalists])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import logging
 import math
 import time
@@ -219,7 +220,7 @@ class WhisperRecognizer:
         decoded = self._generate(requests, window, suppress)
         transcripts = []
         for request, (transcript, tokens, encoded) in zip(requests, decoded, strict=True):
-            trimmed = trim_restart(transcript.text)
+            trimmed = said_once(trim_restart(transcript.text))
             if trimmed != transcript.text:
                 transcript = replace(transcript, text=trimmed)
             if window < FULL_WINDOW and self._ran_away(transcript.text, tokens, request):
@@ -289,7 +290,7 @@ class WhisperRecognizer:
         encoded = text.encode("utf-8")
         if len(encoded) > 40 and len(encoded) / len(zlib.compress(encoded)) > 2.4:
             return True
-        if repeats_itself(text):
+        if repeats_itself(text) or stutters(text):
             return True
         return len(text.split()) > 6 + 7 * request.seconds
 
@@ -327,6 +328,29 @@ def trim_restart(text: str) -> str:
         if wordy and (run >= 3 or start + run == len(words)):
             return " ".join(original[:start])
     return text
+
+
+def said_once(text: str) -> str:
+    """A decode that is one word over and over ("go go", "operator operator", "5 5 5") is
+    that word once: on a short clip Whisper echoes a lone word far more often than callers
+    repeat one, and a repeated yes or no means the same."""
+    words = text.split()
+    plain = _plain_words(text)
+    if len(plain) >= 2 and plain[0] and all(w == plain[0] for w in plain):
+        return words[0].rstrip(",") + ("." if text.rstrip().endswith(".") else "")
+    return text
+
+
+def stutters(text: str) -> bool:
+    """One word said three times running ("a7 a7 a7", "stop stop stop"), or one digit six
+    times (an account number may hold "0 0 0 0", not much more)."""
+    words = _plain_words(text)
+    run = 1
+    for previous, word in itertools.pairwise(words):
+        run = run + 1 if word == previous and word else 1
+        if run >= (6 if len(word) == 1 else 3):
+            return True
+    return False
 
 
 def repeats_itself(text: str, min_words: int = 3) -> bool:
