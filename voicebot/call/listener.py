@@ -31,6 +31,7 @@ from voicebot.audio import FrameChunker, Resampler, pcm16_to_float
 from voicebot.errors import SpeechError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
+from voicebot.speech.expected import holds_one_of
 from voicebot.speech.level import NoiseFloor
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 
@@ -188,11 +189,20 @@ class Listener:
     def _judge_partial(self, task: asyncio.Task[Transcript], mark: int) -> None:
         if task.cancelled() or task.exception() is not None or mark != self._voiced_end:
             return
-        check = self._hints.is_complete
         transcript = task.result()
-        if check is not None and transcript.heard and check(transcript.text):
+        said = transcript.heard_as or transcript.text  # not what was put right from a list
+        if transcript.heard and self._whole(said):
             self._complete_at = mark
-        self._spelled_so_far = not transcript.heard or looks_spelled(transcript.text)
+        self._spelled_so_far = not transcript.heard or looks_spelled(said)
+
+    def _whole(self, said: str) -> bool:
+        """The partial words answer the question; a spelled value must also be a valid one,
+        since Whisper may hear a whole postcode in half of one ("S K four" as "LS6 4HG")."""
+        check, hints = self._hints.is_complete, self._hints
+        if check is None or not check(said):
+            return False
+        return not (hints.expect in SPELLED and hints.candidates) or holds_one_of(
+            said, hints.candidates)
 
     def _finish(self, signal: TurnSignal) -> None:
         audio = self._audio()

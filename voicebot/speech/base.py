@@ -44,6 +44,8 @@ class Transcript:
     alternatives: tuple[str, ...] = ()
     audio_seconds: float = 0.0
     decode_seconds: float = 0.0
+    heard_as: str = ""
+    """What the free decode said, when ``text`` was put right from the expected values."""
 
     @property
     def heard(self) -> bool:

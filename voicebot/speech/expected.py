@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import ctranslate2
 import numpy as np
 from rapidfuzz import fuzz
 
@@ -72,6 +71,12 @@ def compact(text: str) -> str:
     """Letters and digits only, upper case, digit words as digits ("L S six" -> "LS6")."""
     words = re.findall(r"[a-z0-9]+", text.lower())
     return "".join(_DIGIT_WORDS.get(w, w) for w in words).upper()
+
+
+def holds_one_of(text: str, candidates: Sequence[str]) -> bool:
+    """Whether ``text`` says one of the values, however it was spaced or spelled."""
+    said = compact(text)
+    return any(c.replace(" ", "").upper() in said for c in candidates)
 
 
 def closest(candidates: Sequence[str], hypotheses: Sequence[str], count: int,
@@ -190,7 +195,8 @@ class Rescorer:
         tokens = len(self.tokenizer.encode(" " + text)) + 1
         confidence = math.exp(min(0.0, scores[winner] / tokens))
         others = tuple(dict.fromkeys(h for h in hypotheses if h != text))
-        return Transcript(text, confidence, best.no_speech_probability, others)
+        return Transcript(text, confidence, best.no_speech_probability, others,
+                          heard_as=best.text)
 
     def token_scores(self, encoded: np.ndarray, prompt: list[int],
                      readings: list[str]) -> list[float]:
@@ -226,6 +232,8 @@ class Rescorer:
         return totals
 
     @staticmethod
-    def _batch(encoded: np.ndarray, size: int) -> ctranslate2.StorageView:
+    def _batch(encoded: np.ndarray, size: int) -> Any:
+        import ctranslate2
+
         return ctranslate2.StorageView.from_array(
             np.ascontiguousarray(np.repeat(encoded, size, axis=0)))

@@ -210,7 +210,7 @@ class WhisperRecognizer:
         took = time.perf_counter() - started
         return [
             Transcript(t.text, t.confidence, t.no_speech_probability, t.alternatives,
-                       r.seconds, took)
+                       r.seconds, took, t.heard_as)
             for t, r in zip(transcripts, requests, strict=True) if t is not None
         ]
 
