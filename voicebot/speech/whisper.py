@@ -173,10 +173,11 @@ class WhisperRecognizer:
 
     def _prompt(self, hints: Hints) -> list[int]:
         words = hints.prompt or ", ".join(hints.phrases)
-        if hints.expect == "postcode" and len(hints.phrases) >= 2:
+        if hints.expect == "postcode" and hints.phrases:
             # The list alone makes Whisper write a bare postcode, dropping "It's" or "My
-            # postcode is"; two sentences that say one keep the words around it.
-            words = f"{words}. It's {hints.phrases[0]}. My postcode is {hints.phrases[1]}."
+            # postcode is"; two sentences that say one keep the words around it. Their
+            # postcodes are no one's: one heard in half a postcode never makes it whole.
+            words = f"{words}. It's AB1 2CD. My postcode is ZZ9 9ZZ."
         prompt: list[int] = []
         if words:
             encoded = self.tokenizer.encode(" " + words.strip())
