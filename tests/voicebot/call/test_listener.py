@@ -93,11 +93,3 @@ async def test_a_complete_answer_ends_the_turn_sooner(engines: SpeechEngines) ->
     # it takes part of that on a loaded 2-core machine.
     assert judged < plain - 0.1, (judged, plain)
 
-
-def test_a_partial_that_may_be_the_start_of_a_spelled_value_keeps_the_turn_open() -> None:
-    from voicebot.call.listener import looks_spelled
-
-    for partial in ("L S six,", "LS6", "It's", "My postcode is", "4-0-0-1.", "We have free."):
-        assert looks_spelled(partial), partial
-    for partial in ("I don't know my postcode.", "Can I speak to someone please?", ""):
-        assert not looks_spelled(partial), partial
