@@ -45,7 +45,7 @@ async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
     """Run ``app`` under uvicorn on loopback for the duration; yields its base URL."""
     port = port or unused_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, ws="websockets",
-                            lifespan="on")
+                            lifespan="on", proxy_headers=False)  # as `voicebot serve` runs it
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
 from telephony import Call, Outcome, TransferTarget
@@ -19,11 +19,12 @@ from telephony.twilio.routes import TwilioOptions
 from telephony.twilio.routes import make_router as make_twilio_router
 from voicebot import __version__
 from voicebot.call.listener import Listener
-from voicebot.call.session import APOLOGY, CallSession
+from voicebot.call.session import APOLOGY, CARD_NOTICE, TIME_UP, CallSession
 from voicebot.call.speaker import Speaker
 from voicebot.config import Settings
 from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
+from voicebot.council.verification import VerificationPolicy
 from voicebot.errors import ConfigError, ModelError
 from voicebot.events import EventSink, fan_out
 from voicebot.flows.engine import Dialogue
@@ -32,9 +33,17 @@ from voicebot.handoff import Handoff, synthesize_with
 from voicebot.records import CallRecords
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
+from voicebot.web.access import (
+    ApiAccess,
+    exposure,
+    origin_of,
+    require_api_token,
+    serves_browser_phone,
+)
 from voicebot.web.api import make_api_router
 from voicebot.web.desktop import make_desktop_router
 from voicebot.web.live import LiveQueue
+from voicebot.web.shield import protect
 from voicebot.web.whisper import make_whisper_router
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,7 +60,10 @@ class Service:
             if problems := provision.check_paths(paths):
                 raise ModelError("models-missing", "; ".join(problems))
         self.council = CouncilData.load(settings.data_dir)
-        self.services = Services(self.council, settings.database)
+        limits = settings.verification
+        self.services = Services(self.council, settings.database, VerificationPolicy(
+            limits.max_failures_per_call, limits.max_failures_per_account,
+            limits.window_hours * 3600))
         self.records = CallRecords(settings.database, retention_days=settings.retention_days)
         self.engines = SpeechEngines.load(settings)
         self.handoff = Handoff(
@@ -81,6 +93,7 @@ class Service:
                 Speaker(self.engines, call, self.events),
                 handover=self.handoff.for_call(sid),
                 events=self.events,
+                max_seconds=self.settings.max_call_seconds,
             )
             return await session.run()
         finally:
@@ -89,7 +102,7 @@ class Service:
 
     def fixed_prompts(self) -> list[str]:
         """Prompts every call may hear, synthesised once at start-up."""
-        prompts = [APOLOGY]
+        prompts = [APOLOGY, CARD_NOTICE, TIME_UP]
         with contextlib.suppress(Exception):
             prompts.extend(self.flows.current.fixed_prompts())
         return prompts
@@ -102,6 +115,7 @@ class Service:
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the service for these settings; models load once, here."""
+    require_api_token(settings)
     service = Service(settings)
 
     @asynccontextmanager
@@ -121,7 +135,11 @@ def create_app(settings: Settings) -> FastAPI:
             service.records.close()
             service.services.close()
 
-    app = FastAPI(title="voicebot", version=__version__, lifespan=lifespan)
+    docs = settings.web.api_docs
+    app = FastAPI(title="voicebot", version=__version__, lifespan=lifespan,
+                  docs_url="/docs" if docs else None, redoc_url=None,
+                  openapi_url="/openapi.json" if docs else None)
+    protect(app, settings)
     app.state.service = service
     options = TwilioOptions(
         auth_token=settings.twilio_token,
@@ -133,26 +151,38 @@ def create_app(settings: Settings) -> FastAPI:
     if options.verify_signatures and not options.auth_token:
         _LOGGER.warning(
             "no Twilio auth token (twilio.auth_token or TWILIO_AUTH_TOKEN): the /twilio "
-            "webhooks are not served, so no phone calls can come in; the browser phone at "
-            "/phone works")
+            "webhooks are not served, so no phone calls can come in (the browser phone at "
+            "/phone works when it is on)")
     else:
         try:
             app.include_router(make_twilio_router(service.handle, service.records, options))
         except ValueError as err:
             raise ConfigError("twilio-token-missing", str(err)) from err
-    app.include_router(make_phone_router(service.handle, service.records,
-                                         fallback=options.fallback,
-                                         stats=service.telephony_stats))
+    phone = serves_browser_phone(settings)
+    if phone and (reason := exposure(settings)):
+        _LOGGER.warning("web.browser_phone is on although %s: anyone who reaches /phone can "
+                        "place calls (at most %d at once)", reason,
+                        settings.web.browser_phone_calls)
+    if phone:
+        app.include_router(make_phone_router(
+            service.handle, service.records, fallback=options.fallback,
+            stats=service.telephony_stats, max_calls=settings.web.browser_phone_calls,
+            origins=frozenset(filter(None, [origin_of(settings.public_url)]))))
     app.include_router(make_whisper_router(service.handoff))
     app.include_router(make_api_router(service.records, settings))
     app.include_router(make_desktop_router(service.records, settings, service.live))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
-        return RedirectResponse("/phone/")
+        return RedirectResponse("/phone/" if phone else "/desktop/")
+
+    access = ApiAccess(settings)
 
     @app.get("/healthz")
-    async def healthz() -> dict[str, Any]:
+    async def healthz(request: Request) -> dict[str, Any]:
+        """Status for anyone; the details (models, flows, counters) only with API access."""
+        if not access.allows(request):
+            return {"status": "ok"}
         return {
             "status": "ok",
             "version": __version__,

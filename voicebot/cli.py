@@ -33,7 +33,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, ws="websockets")
+    # Forwarding headers are believed only from web.trusted_proxies (voicebot.web.clients),
+    # never by uvicorn's own rule, which trusts whatever 127.0.0.1 sends.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, ws="websockets",
+                proxy_headers=False, server_header=False)
     return 0
 
 

@@ -6,6 +6,7 @@ failing in the middle of a resident's call.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Mapping
@@ -53,6 +54,16 @@ class TransferTargetSettings(BaseModel):
     """Opening hours as ``Mon-Fri 09:00-17:00; Sat 09:00-12:00``; ``always`` for 24/7."""
 
 
+class VerificationSettings(BaseModel):
+    """Limits on guessing a caller's details (council tax checks); see docs/security.md."""
+
+    max_failures_per_call: int = Field(default=2, ge=1)
+    """Failed checks in one call before the caller is locked out and transferred."""
+    max_failures_per_account: int = Field(default=3, ge=1)
+    """Failed checks on one account, across calls, before it is locked for ``window_hours``."""
+    window_hours: float = Field(default=24.0, gt=0)
+
+
 class AgentAccount(BaseModel):
     """A person who may log in to the agent desktop; the password is stored as a bcrypt hash."""
 
@@ -60,6 +71,33 @@ class AgentAccount(BaseModel):
     password_hash: str
     role: Literal["agent", "supervisor"] = "agent"
     name: str = ""
+
+
+class WebSettings(BaseModel):
+    """How the web side meets the world: proxies, the browser phone, the API docs.
+
+    See ``docs/security.md`` ("Web and API") for what each protects against.
+    """
+
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Reverse proxies (addresses or networks, ``127.0.0.1``, ``10.0.0.0/8``) whose
+    ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed; nobody else's are."""
+    browser_phone: bool | None = None
+    """The ``/phone`` test phone; unset means served only while the service is local-only."""
+    browser_phone_calls: int = Field(default=2, ge=1)
+    """Browser calls at once; more are turned away, so the page cannot starve phone calls."""
+    api_docs: bool = False
+    """Serve ``/docs`` and ``/openapi.json`` (they describe every route, so off by default)."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as err:
+                raise ValueError(f"{entry!r} is not an address or network") from err
+        return value
 
 
 class Settings(BaseSettings):
@@ -91,9 +129,13 @@ class Settings(BaseSettings):
     """Call records older than this are deleted."""
     store_audio: bool = False
     """No caller audio is stored unless a council explicitly turns this on."""
+    verification: VerificationSettings = VerificationSettings()
+    max_call_seconds: float = Field(default=900.0, ge=5)
+    """A call still with the bot after this long hears a polite message and is transferred."""
     asr_workers: int | None = None
     tts_workers: int | None = None
     log_level: str = "INFO"
+    web: WebSettings = WebSettings()
 
     @field_validator("public_url")
     @classmethod

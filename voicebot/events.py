@@ -22,6 +22,8 @@ class CallEventType(StrEnum):
     TRANSCRIPT = "transcript"
     NOT_HEARD = "not-heard"
     DIGITS = "digits"
+    WITHHELD = "withheld"
+    """Something the caller gave that must not be kept (a card number); data says what."""
     INTENT = "intent"
     SLOT = "slot"
     VERIFIED = "verified"

@@ -5,6 +5,11 @@ media/mark/clear/dtmf/stop), so a browser call runs through the same ``MediaStre
 same conversation as a phone call. There is no signature: the page is for council staff on the
 council network, and the app decides whether to mount it. The service names each browser call
 (``BR`` + 32 hex digits) rather than trusting the page to.
+
+Two guards stand in for a signature. A websocket whose ``Origin`` is another site is refused
+(a page elsewhere cannot use a member of staff's browser to place calls), and at most
+``max_calls`` browser calls run at once; the next is told it is busy (close code 1013), so the
+test phone can never take the CPU that phone calls need.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import logging
 import secrets
 from collections import Counter
 from importlib.resources import files
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response, WebSocket
 from fastapi.responses import RedirectResponse
@@ -41,15 +47,20 @@ def make_router(
     fallback: Outcome | None = None,
     lead: float = 0.2,
     stats: Counter[str] | None = None,
+    origins: frozenset[str] = frozenset(),
+    max_calls: int | None = None,
 ) -> APIRouter:
-    """``/phone`` routes running ``handler`` for each browser call."""
+    """``/phone`` routes running ``handler`` for each browser call.
+
+    ``origins`` are origins allowed besides the page's own host (``https://bot.example``).
+    """
     guarded = GuardedObserver(observer) if observer is not None else None
     policy = StreamPolicy(fallback=fallback or Outcome("hangup", reason="no-outcome"), lead=lead,
                           stats=stats if stats is not None else Counter())
     book = OutcomeBook(keep=60.0)
     router = APIRouter(prefix="/phone", tags=["browser phone"])
-    page = (_STATIC / "phone.html").read_text(encoding="utf-8")
-    script = (_STATIC / "phone.js").read_text(encoding="utf-8")
+    assets = {name: (_STATIC / name).read_text(encoding="utf-8") for name in _ASSETS}
+    active = 0
 
     @router.get("", include_in_schema=False)
     async def to_page(request: Request) -> RedirectResponse:
@@ -58,17 +69,36 @@ def make_router(
 
     @router.get("/")
     async def phone_page() -> Response:
-        return Response(page, media_type="text/html; charset=utf-8",
+        return Response(assets["phone.html"], media_type=_ASSETS["phone.html"],
                         headers={"Cache-Control": "no-store"})
 
-    @router.get("/phone.js", include_in_schema=False)
-    async def phone_script() -> Response:
-        return Response(script, media_type="text/javascript; charset=utf-8",
+    @router.get("/{name}", include_in_schema=False)
+    async def phone_asset(name: str) -> Response:
+        if name not in _ASSETS or name == "phone.html":
+            return Response("not found", status_code=404, media_type="text/plain")
+        return Response(assets[name], media_type=_ASSETS[name],
                         headers={"Cache-Control": "no-store"})
 
     @router.websocket("/media")
     async def media(websocket: WebSocket) -> None:
+        nonlocal active
+        origin = websocket.headers.get("origin")
+        if origin is not None and not _allowed(origin, websocket.headers.get("host"), origins):
+            _LOGGER.warning("browser phone: refused a websocket from origin %r", origin[:100])
+            await websocket.close(code=1008)  # before accepting: the handshake gets a 403
+            return
         await websocket.accept()
+        if max_calls is not None and active >= max_calls:
+            _LOGGER.warning("browser phone: busy (%d calls), turned one away", active)
+            await websocket.close(code=1013, reason="the browser phone is busy")
+            return
+        active += 1
+        try:
+            await _serve(websocket)
+        finally:
+            active -= 1
+
+    async def _serve(websocket: WebSocket) -> None:
         start = await await_start(websocket, policy)
         if start is None:
             return
@@ -95,3 +125,17 @@ def make_router(
         _LOGGER.info("browser call %s: %s", info.call_sid, describe(outcome))
 
     return router
+
+
+_ASSETS = {"phone.html": "text/html; charset=utf-8", "phone.js": "text/javascript; charset=utf-8",
+           "capture.js": "text/javascript; charset=utf-8", "phone.css": "text/css; charset=utf-8"}
+
+
+def _allowed(origin: str, host: str | None, origins: frozenset[str]) -> bool:
+    """The page's own host, or one of the configured origins; never ``null``."""
+    if origin in origins:
+        return True
+    try:
+        return host is not None and urlsplit(origin).netloc == host
+    except ValueError:
+        return False

@@ -1,7 +1,9 @@
 """The Twilio endpoints: voice webhook, media websocket, ``<Connect action>``, status.
 
 Every endpoint checks ``X-Twilio-Signature`` before doing anything, so a forged request gets a
-403 and starts nothing. Only ``/twilio/*`` is meant to be reachable from the internet.
+403 and starts nothing; a signed request sent a second time is refused the same way, and each
+call gets its own stream URL, good for one stream (``telephony.twilio.admission``). Only
+``/twilio/*`` is meant to be reachable from the internet.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio import signature, twiml
+from telephony.twilio.admission import MemorySeen, Seen, StreamTickets
 from telephony.twilio.outcomes import OutcomeBook
 from telephony.twilio.stream import GuardedObserver, StreamPolicy, await_start, run_call
 
@@ -47,6 +50,15 @@ class TwilioOptions:
     )
     stats: Counter[str] = field(default_factory=Counter)
     """Dropped-message counts by reason, dropped calls and handler errors (for /metrics)."""
+    seen: Seen | None = None
+    """What was let in already (signatures, calls, streams); default: this process's memory.
+    Several processes answering one number must share one."""
+    stream_window: float = 30.0
+    """Seconds after the voice webhook within which its call's media stream must start."""
+    replay_window: float = 900.0
+    """How long a webhook's signature is remembered, so the same request is let in once."""
+    call_memory: float = 86_400.0
+    """How long a call sid is remembered, so its voice webhook cannot start a second call."""
 
 
 def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOptions
@@ -60,6 +72,8 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
                         "service. Never run like this where the internet can reach it.")
     observer = GuardedObserver(observer)
     validator = RequestValidator(options.auth_token or "")
+    seen = options.seen or MemorySeen()
+    tickets = StreamTickets(options.auth_token, seen, options.stream_window)
     book = OutcomeBook()
     policy = StreamPolicy(fallback=options.fallback, lead=options.lead, stats=options.stats)
     router = APIRouter(prefix="/twilio", tags=["twilio"])
@@ -78,6 +92,12 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
                 _LOGGER.warning("rejected %s: missing or wrong X-Twilio-Signature for %s",
                                 request.url.path, url)
                 raise HTTPException(status_code=403, detail="invalid Twilio signature")
+            signed = request.headers.get(signature.SIGNATURE_HEADER, "")
+            if not seen.first_time(f"signature:{signed}", options.replay_window):
+                options.stats["replayed-webhook"] += 1
+                _LOGGER.warning("rejected %s: the same signed request was already received",
+                                request.url.path)
+                raise HTTPException(status_code=403, detail="request already received")
         return form
 
     def base(request: Request | WebSocket) -> str:
@@ -87,6 +107,10 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     async def voice(request: Request) -> Response:
         form = await signed_form(request)
         call_sid = _required(form, "CallSid")
+        if not seen.first_time(f"call:{call_sid}", options.call_memory):
+            options.stats["repeated-call"] += 1
+            _LOGGER.warning("rejected a second voice webhook for call %s", call_sid)
+            raise HTTPException(status_code=403, detail="call already answered")
         caller, called = str(form.get("From", "")), str(form.get("To", ""))
         observer.call_ringing(call_sid, caller, called)
         http_base = base(request)
@@ -94,14 +118,14 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
             _LOGGER.warning("answering call %s with a ws:// stream URL; Twilio needs https",
                             call_sid)
         body = twiml.connect_stream(
-            f"{signature.websocket_base(http_base)}/twilio/media",
+            f"{signature.websocket_base(http_base)}/twilio/media/{tickets.issue(call_sid)}",
             f"{http_base}/twilio/after",
             {"callSid": call_sid, "from": caller, "to": called},
         )
         return Response(body, media_type=_XML)
 
-    @router.websocket("/media")
-    async def media(websocket: WebSocket) -> None:
+    @router.websocket("/media/{call_sid}/{ticket}")
+    async def media(websocket: WebSocket, call_sid: str, ticket: str) -> None:
         if options.verify_signatures:
             url = signature.signed_url(websocket.url, websocket.headers, options.public_url,
                                        websocket=True)
@@ -111,11 +135,17 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
                                 url)
                 await websocket.close(code=1008)  # before accept: the handshake gets a 403
                 return
+        if refused := tickets.admit(call_sid, ticket):
+            await _refuse(websocket, refused, call_sid, options.stats)
+            return
         await websocket.accept()
         start = await await_start(websocket, policy)
         if start is None:
             return
         details = start["start"]
+        if details["callSid"] != call_sid:
+            await _refuse(websocket, "wrong-call", details["callSid"], options.stats)
+            return
         parameters = details["customParameters"]
         info = CallInfo(
             call_sid=details["callSid"],
@@ -170,6 +200,13 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
         return Response(status_code=204)
 
     return router
+
+
+async def _refuse(websocket: WebSocket, reason: str, call_sid: str, stats: Counter[str]) -> None:
+    """No conversation and no record for this stream; before accept, the handshake gets 403."""
+    stats[reason] += 1
+    _LOGGER.warning("refused a media stream for call %s: %s", call_sid, reason)
+    await websocket.close(code=1008)
 
 
 async def _read_form(request: Request) -> FormData:

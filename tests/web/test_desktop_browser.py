@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import serving
 from tests.web.chromium import CHROMIUM, Page, chromium
-from tests.web.conftest import PASSWORDS, Service, transfer_call
+from tests.web.conftest import PASSWORDS, Service, log_in, transfer_call
 from voicebot.records import HandoffQueue
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")
@@ -98,7 +98,7 @@ async def test_the_second_agent_is_told_the_call_is_taken(service: Service,
         await page.evaluate(f"{row('CA2')}.click(); true")
         await page.wait_for("!document.getElementById('claim').hidden")
 
-        await bob.post("/desktop/login", data={"username": "bob", "password": PASSWORDS["bob"]})
+        await log_in(bob, "bob")
         assert (await bob.post("/desktop/api/calls/CA2/claim")).status_code == 200
         await page.evaluate("document.getElementById('claim').click(); true")
         message = await page.wait_for("document.getElementById('message').textContent")

@@ -18,6 +18,12 @@ import httpx
 
 from voicebot.council.cases import CaseStore
 from voicebot.council.data import CouncilData
+from voicebot.council.verification import (
+    FACTORS,
+    SqliteAttempts,
+    VerificationPolicy,
+    Verifier,
+)
 from voicebot.errors import DataError
 from voicebot.language.spoken import say_date, say_digits, say_money
 
@@ -43,9 +49,12 @@ Action = Callable[[ActionContext], Awaitable[dict[str, Any]]]
 class Services:
     """The council's data and stores, and the actions flows may run against them."""
 
-    def __init__(self, council: CouncilData, database: Path) -> None:
+    def __init__(self, council: CouncilData, database: Path,
+                 verification: VerificationPolicy | None = None) -> None:
         self.council = council
         self.cases = CaseStore(database)
+        self.attempts = SqliteAttempts(database)
+        self.verifier = Verifier(council, self.attempts, verification)
         self.actions: dict[str, Action] = {
             "next_collections": self.next_collections,
             "check_missed_bin": self.check_missed_bin,
@@ -119,12 +128,15 @@ class Services:
         return {"reference": case.reference, "reference_spoken": say_digits(case.reference)}
 
     async def verify_council_tax(self, context: ActionContext) -> dict[str, Any]:
-        """Account number and the property's postcode must both match; nothing else is said."""
-        account = self.council.accounts.get(str(context.slots.get("account", "")))
-        postcode = str(context.slots.get("postcode", ""))
-        prop = self.council.properties.get(account.uprn) if account else None
-        context.verified = bool(prop and prop.postcode == postcode)
-        return {"verified": context.verified}
+        """The account number and each factor in ``send`` (default: the postcode) must match;
+        too many failures lock the caller out (``locked``, with the ``reason`` for the agent)."""
+        named = [str(name) for name in context.options.get("send") or []]
+        factors = [name for name in named if name in FACTORS] or ["postcode"]
+        verdict = await self.verifier.check(context.call_sid, context.slots, factors)
+        context.verified = verdict.verified
+        if verdict.locked:
+            _LOGGER.warning("call %s: verification locked: %s", context.call_sid, verdict.reason)
+        return verdict.as_result()
 
     async def council_tax_summary(self, context: ActionContext) -> dict[str, Any]:
         if not context.verified:
@@ -158,6 +170,7 @@ class Services:
 
     def close(self) -> None:
         self.cases.close()
+        self.attempts.close()
 
 
 def _when(day: date, today: date) -> str:

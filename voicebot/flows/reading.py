@@ -129,7 +129,7 @@ def read(turn: CallerTurn, question: Question, flows: FlowSet,
     situation = _situation(question.mode, text)
     ranked_globals = tuple(flows.globals.rank(text, heard[1:])) if spoken else ()
     ranked = tuple(flows.router.rank(text, heard[1:])) if spoken else ()
-    slot, value = _value(question, heard, flows, council)
+    slot, value = _value(question, heard, flows, council, keyed)
     found = request(ranked_globals, ranked, situation) if spoken else None
     if keyed and text == KEY_FOR_A_PERSON and (value is None or value.value is None):
         found = Request("global", "agent", 1.0)
@@ -149,12 +149,13 @@ def _situation(mode: Mode, text: str) -> Situation:
 
 
 def _value(question: Question, heard: tuple[str, ...], flows: FlowSet,
-           council: CouncilData) -> tuple[str | None, Parsed | None]:
+           council: CouncilData, keyed: bool = False) -> tuple[str | None, Parsed | None]:
     """The slot value in the words: the answer asked for, a correction of the value read
     back, or (at a clarifying question) a postcode or account number the options will need."""
     slot = question.slot
     if question.mode is Mode.ASKING and slot is not None:
-        return question.slot_name, parse_slot(slot, list(heard), council, question.values)
+        return question.slot_name, parse_slot(slot, list(heard), council, question.values,
+                                              keyed=keyed)
     if question.mode is Mode.CONFIRMING and slot is not None and heard:
         return question.slot_name, _corrected(question, slot, heard, council)
     if question.mode is Mode.CLARIFYING and heard:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from voicebot.errors import FlowCheckError
 from voicebot.flows.checks import check
@@ -29,6 +29,7 @@ from voicebot.flows.schema import (
     Step,
 )
 from voicebot.flows.templates import PLACEHOLDER
+from voicebot.language.embeddings import Embedder
 from voicebot.language.intents import IntentRouter, IntentSpec
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,8 +75,13 @@ class FlowSet:
         return spec.name or intent.replace("_", " ")
 
 
-def build(folder: Path, actions: Iterable[str], teams: Iterable[str]) -> FlowSet | list[Problem]:
-    """Load and check every ``*.yaml`` in ``folder`` (not its tests); a set, or all problems."""
+def build(folder: Path, actions: Iterable[str], teams: Iterable[str],
+          embedder: Embedder | Literal["shared"] | None = "shared") -> FlowSet | list[Problem]:
+    """Load and check every ``*.yaml`` in ``folder`` (not its tests); a set, or all problems.
+
+    The routers embed the intents' examples with ``embedder`` (the shared model by default,
+    None for words only).
+    """
     files = sorted(p for p in folder.glob("*.yaml") if p.is_file())
     if not files:
         return [Problem(folder, 1, 1, "no flow files (*.yaml) in this folder")]
@@ -102,9 +108,9 @@ def build(folder: Path, actions: Iterable[str], teams: Iterable[str]) -> FlowSet
         # Ranked with the services, so "not served here" is recognised as surely as a service.
         outside = main.spec.out_of_scope
         specs[OUT_OF_SCOPE] = IntentSpec(tuple(outside.examples), tuple(outside.keywords))
-    router = IntentRouter(specs)
+    router = IntentRouter(specs, embedder)
     globals_router = IntentRouter({n: IntentSpec(tuple(s.examples), tuple(s.keywords))
-                                   for n, s in main.spec.globals.items()})
+                                   for n, s in main.spec.globals.items()}, embedder)
     return FlowSet(main.spec, by_name, intents, router, globals_router,
                    files=tuple(str(f) for f in files))
 
@@ -150,10 +156,12 @@ class FlowRegistry:
         while True:
             await asyncio.sleep(interval)
             try:
-                self.reload_if_changed()
+                # In a thread: a changed set embeds its new intent examples (tens of ms each).
+                await asyncio.to_thread(self.reload_if_changed)
             except Exception:
                 _LOGGER.exception("flow reload failed; the last good flows keep serving")
 
     def describe(self) -> dict[str, Any]:
         return {"flows": sorted(self.current.flows), "loaded_at": self.current.loaded_at,
-                "refused_change": [str(p) for p in self.problems]}
+                "refused_change": [str(p) for p in self.problems],
+                "intents_by_meaning": self.current.router.uses_meaning}

@@ -18,6 +18,7 @@ from voicebot.council.data import CouncilData
 from voicebot.flows.schema import SlotDef
 from voicebot.language.digits import spoken_digits
 from voicebot.language.spoken import find_postcode, yes_or_no
+from voicebot.privacy import card_in, redact_numbers
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -32,11 +33,17 @@ class Parsed:
 
 
 def parse_slot(slot: SlotDef, heard: list[str], council: CouncilData,
-               values: Mapping[str, Any]) -> Parsed:
+               values: Mapping[str, Any], *, keyed: bool = False) -> Parsed:
+    """``keyed``: the answer came from the keypad. A keyed account number is exact, so it is
+    taken only when it is the council's (a piece of a card keyed at the prompt never is), and
+    it is never read back."""
     if not heard:
         return Parsed(None, problem="missing")
     parser = _PARSERS[slot.type]
-    return parser(slot, heard, council, values)
+    parsed = parser(slot, heard, council, values)
+    if keyed and slot.type == "account" and parsed.value not in council.accounts:
+        return Parsed(None, problem="unknown" if parsed.value else parsed.problem)
+    return parsed
 
 
 def slot_complete(slot: SlotDef, text: str, council: CouncilData,
@@ -78,36 +85,31 @@ def _address(slot: SlotDef, heard: list[str], council: CouncilData,
 
 def _account(slot: SlotDef, heard: list[str], council: CouncilData,
              values: Mapping[str, Any]) -> Parsed:
+    """Exactly ``digits`` digits (a stutter allowed for), never a part of a longer number: a
+    search inside one could make the bot read a real account number back, and nothing that
+    holds a card number is taken or echoed. Whether the account exists is for verification."""
     length = slot.digits or 8
-    for text in heard:
-        digits = spoken_digits(text)
+    said = [digits for text in heard if (digits := spoken_digits(text))]
+    if any(card_in(digits) for digits in said):
+        return Parsed(None, problem="missing")
+    for digits in said:
         if len(digits) == length:
             return Parsed(digits)
-        if len(digits) > length:
-            known = [r for r in _shorter(digits, length) if r in council.accounts]
-            stutter = _stutter(digits, length)
-            if known or stutter:
-                return Parsed(known[0] if known else stutter, unsure=True)
-    best = max((spoken_digits(t) for t in heard), key=len, default="")
-    return Parsed(None, problem="unknown" if best else "missing", raw=best)
+        if (stutter := _stutter(digits, length, council)) is not None:
+            return Parsed(stutter, unsure=True)
+    return Parsed(None, problem="unknown" if said else "missing")
 
 
-def _stutter(digits: str, length: int) -> str | None:
-    """One digit too many and one doubled digit: the double was a stutter ("4 4 0 0 1...")."""
+def _stutter(digits: str, length: int, council: CouncilData) -> str | None:
+    """One digit too many and a doubled digit: the double was a stutter ("4 4 0 0 1..."). Of
+    several such readings, the one that is an account; never a search inside longer numbers."""
     if len(digits) != length + 1:
         return None
     readings = {digits[:i] + digits[i + 1:] for i in range(len(digits) - 1)
                 if digits[i] == digits[i + 1]}
+    if len(readings) > 1:
+        readings = {r for r in readings if r in council.accounts}
     return readings.pop() if len(readings) == 1 else None
-
-
-def _shorter(digits: str, length: int) -> list[str]:
-    """Readings of too many digits: a doubled digit taken as a stutter, or the number inside
-    extra digits said around it."""
-    stutters = [digits[:i] + digits[i + 1:] for i in range(len(digits) - 1)
-                if digits[i] == digits[i + 1]] if len(digits) == length + 1 else []
-    return stutters + [digits[start : start + length]
-                       for start in range(len(digits) - length + 1)]
 
 
 def _yes_no(slot: SlotDef, heard: list[str], council: CouncilData,
@@ -139,7 +141,7 @@ def _number(slot: SlotDef, heard: list[str], council: CouncilData,
             values: Mapping[str, Any]) -> Parsed:
     for text in heard:
         digits = spoken_digits(text)
-        if digits:
+        if digits and len(digits) < 13 and not card_in(digits):
             return Parsed(int(digits))
     return Parsed(None, problem="missing")
 
@@ -165,7 +167,8 @@ def _date(slot: SlotDef, heard: list[str], council: CouncilData,
 
 def _text(slot: SlotDef, heard: list[str], council: CouncilData,
           values: Mapping[str, Any]) -> Parsed:
-    return Parsed(heard[0]) if heard[0].strip() else Parsed(None, problem="missing")
+    text = redact_numbers(heard[0])
+    return Parsed(text) if text.strip() else Parsed(None, problem="missing")
 
 
 _PARSERS = {

@@ -27,8 +27,7 @@ from voicebot.config import Settings
 from voicebot.errors import ConfigError
 from voicebot.flows.actions import Handover
 from voicebot.handoff.hours import OpeningHours, spoken_opening
-from voicebot.logs import redact_numbers
-from voicebot.records.shapes import redacted
+from voicebot.privacy import redact_numbers, redacted
 from voicebot.speech.base import Synthesizer
 
 _LOGGER = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Literal
 
-from voicebot.logs import redact_numbers
+from voicebot.privacy import redact_numbers
 from voicebot.records.shapes import HANDOFF_SELECT, handoff_json, turn_json
 from voicebot.records.store import CallRecords
 

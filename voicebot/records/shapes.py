@@ -1,18 +1,17 @@
 """The stored shape of a call (SQLite schema) and the shapes it is served in (JSON).
 
-Kept apart from the writer so the privacy rules are easy to audit in one place: numbers are
-masked on the way out, and card-like numbers are redacted on the way in.
+Kept apart from the writer so the privacy rules are easy to see: numbers are masked on the way
+out, and card-like numbers are redacted on the way in (both by ``voicebot.privacy``).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from voicebot.logs import redact_numbers
+from voicebot.privacy import mask_number
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -22,7 +21,7 @@ CREATE TABLE IF NOT EXISTS calls (
     started_at REAL NOT NULL,
     ended_at REAL,
     status TEXT,
-    outcome TEXT CHECK (outcome IN ('contained', 'transferred', 'abandoned', 'error')),
+    outcome TEXT CHECK (outcome IN ('contained', 'transferred', 'abandoned', 'error', 'silent')),
     reason TEXT,
     team TEXT,
     transfer_reason TEXT,
@@ -75,36 +74,6 @@ HANDOFF_SELECT = (
     "SELECT h.*, c.from_number, c.verified AS call_verified, c.ended_at, c.status "
     "FROM handoffs h JOIN calls c ON c.sid = h.sid"
 )
-
-_PHONE = re.compile(r"\+?\d{6,15}")
-
-
-def mask_number(number: str) -> str:
-    """``+447700900123`` -> ``+44 7*** ***123``: enough to recognise, not enough to dial."""
-    compact = re.sub(r"[\s()-]", "", number)
-    if not _PHONE.fullmatch(compact):
-        return re.sub(r"\d(?=(?:\D*\d){3})", "*", number)  # identities: keep the last 3 digits
-    if compact.startswith("+44"):
-        national = compact[3:]
-        return f"+44 {national[:1]}*** ***{national[-3:]}"
-    if compact.startswith("0"):
-        return f"{compact[:2]}*** ***{compact[-3:]}"
-    head = compact[:3] if compact.startswith("+") else compact[:2]
-    return f"{head} *** ***{compact[-3:]}"
-
-
-def redacted(value: Any) -> Any:
-    """``value`` with card-like numbers removed from every string inside it."""
-    if isinstance(value, str):
-        return redact_numbers(value)
-    if isinstance(value, dict):
-        return {str(k): redacted(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redacted(v) for v in value]
-    if isinstance(value, int | float | bool) or value is None:
-        return value
-    return redact_numbers(str(value))
-
 
 def iso(at: float | None) -> str | None:
     """Epoch seconds as ISO 8601 in UTC (what the API serves)."""

@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from voicebot.events import CallEvent, CallEventType
-from voicebot.logs import redact_numbers
-from voicebot.records.shapes import SCHEMA, call_json, iso, redacted, turn_json
+from voicebot.privacy import redact_numbers, redacted
+from voicebot.records.shapes import SCHEMA, call_json, iso, turn_json
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _Write = Callable[[sqlite3.Connection], None]
 
-OUTCOMES = frozenset({"contained", "transferred", "abandoned", "error"})
+OUTCOMES = frozenset({"contained", "transferred", "abandoned", "error", "silent"})
 
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 """Twilio call statuses after which nothing more will happen on the call."""
@@ -362,6 +362,7 @@ class CallRecords:
                 "contained": counts.get("contained", 0),
                 "transferred": counts.get("transferred", 0),
                 "abandoned": counts.get("abandoned", 0),
+                "silent": counts.get("silent", 0),
                 "errors": counts.get("error", 0),
                 "in_progress": counts.get("in-progress", 0),
                 "transfer_reasons": [

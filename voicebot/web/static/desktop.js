@@ -3,6 +3,7 @@
 "use strict";
 
 const me = document.body.dataset.username;
+const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const calls = new Map();
 let selected = null;
 let clockOffset = 0; // server time minus browser time, in seconds
@@ -116,7 +117,8 @@ function select(sid) {
 async function post(path, body) {
   const response = await fetch(path, {
     method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers: { "Content-Type": "application/json", Accept: "application/json",
+      "X-CSRF-Token": csrfToken },
     body: JSON.stringify(body || {}),
   });
   let data = {};
