@@ -7,8 +7,8 @@ in full, a doubtful one (between ``onset_threshold`` and ``speech_threshold``) c
 the audio is clearly louder than the line's noise floor or once a sure window has been heard,
 a faint one a quarter when loud, and short gaps do not forget what was gathered. So a soft
 first syllable, or letters spelled one by one, still add up to speech, while a click or a
-cough does not. ``onset_age`` says how
-long ago the evidence began, so the listener can keep the audio from there on.
+cough does not. ``onset_age`` says how long ago the evidence began (or evidence forgotten in
+a pause just before: a lone "It's"), so the listener can keep the audio from there on.
 
 The end of a turn is adaptive: a short pause ends it once what was heard already answers the
 question (a whole postcode, a yes); a long one while the caller is spelling out a value that is
@@ -45,6 +45,9 @@ class TurnOptions:
     onset_gap: float = 0.3
     """Silence that forgets evidence not yet counted as a turn; shorter gaps keep it, so
     letters spelled one by one ("L. S. 6.") still add up to speech."""
+    recall: float = 1.5
+    """A turn that starts this soon after forgotten evidence began keeps the audio from there:
+    a lone "It's" before a pause is the start of the same answer."""
     complete_silence: float = 0.3
     """Pause that ends a turn already known to be a whole answer."""
     end_silence: float = 0.7
@@ -75,6 +78,8 @@ class EndOfTurn:
         self._evidence = 0.0
         self._sure = False
         self._gap = 0.0
+        self._forgotten: float | None = None
+        """Seconds since forgotten evidence began, while within ``recall``."""
 
     def step(
         self,
@@ -113,6 +118,10 @@ class EndOfTurn:
         options = self.options
         if self._evidence > 0.0:
             self.onset_age += seconds
+        if self._forgotten is not None:
+            self._forgotten += seconds
+            if self._forgotten > options.recall:
+                self._forgotten = None
         if weight > 0.0:
             if self._evidence == 0.0:
                 self.onset_age = seconds
@@ -120,13 +129,16 @@ class EndOfTurn:
             self._sure = self._sure or weight == 1.0
             self._gap = 0.0
             if self._evidence >= options.min_speech - 1e-9:
+                if self._forgotten is not None:
+                    self.onset_age = max(self.onset_age, self._forgotten)
                 self.speaking = True
                 self.voiced = self.length = self._evidence
                 self.pause = 0.0
                 return TurnSignal.STARTED
         elif probability < options.silence_threshold:
             self._gap += seconds
-            if self._gap >= options.onset_gap:
+            if self._gap >= options.onset_gap and self._evidence > 0.0:
+                self._forgotten = self.onset_age
                 self._evidence, self._sure, self.onset_age = 0.0, False, 0.0
         return None
 

@@ -130,3 +130,14 @@ def test_loud_faint_windows_in_a_turn_are_not_a_pause() -> None:
     signals = steps(turn, [0.9] * 10 + [0.2] * 60, loud=True)
     assert [s for _, s in signals] == [TurnSignal.STARTED]
     assert turn.pause == 0.0 and turn.voice
+
+
+def test_a_lone_word_before_a_pause_is_kept_with_the_turn_that_follows() -> None:
+    turn = EndOfTurn()
+    # "It's" (too short to start a turn), 0.8 s of pause, then "W F one"
+    signals = steps(turn, [0.9] * 3 + [0.05] * 25 + [0.9] * 4)
+    assert signals == [(31, TurnSignal.STARTED)]
+    assert abs(turn.onset_age - 32 * W) < 1e-9
+    late = EndOfTurn()
+    steps(late, [0.9] * 3 + [0.05] * 60 + [0.9] * 4)  # 1.9 s later: a different thing
+    assert abs(late.onset_age - 4 * W) < 1e-9
