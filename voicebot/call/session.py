@@ -287,6 +287,7 @@ class CallSession:
             phrases=phrases,
             prompt=", ".join(phrases[:40]),
             is_complete=self.dialogue.is_complete,
+            candidates=expect.candidates,
         )
 
     async def _pump_carrier(self) -> None:

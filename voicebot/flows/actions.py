@@ -18,13 +18,15 @@ class Expectation:
     ``account``, ``yes_no``, ``choice``, ``date``, ``number``, ``text``) or None for an open
     question; ``options`` are the choices just offered; ``phrases`` are words likely to be said
     (street names at the caller's postcode, council vocabulary); ``max_digits`` is set when keypad
-    digits are accepted and says how many make a whole answer.
+    digits are accepted and says how many make a whole answer; ``candidates`` are every value a
+    whole answer can take, when the council's data lists them (all its postcodes).
     """
 
     slot_type: str | None = None
     options: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()
     max_digits: int | None = None
+    candidates: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)

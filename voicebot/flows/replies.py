@@ -92,7 +92,13 @@ class Replies:
         digits = slot.digits or (8 if slot.type == "account" else 6 if slot.type == "number"
                                  else None)
         return Expectation(slot_type=slot.type, options=tuple(slot.options), phrases=phrases,
-                           max_digits=digits)
+                           max_digits=digits, candidates=self._candidates(slot.type))
+
+    def _candidates(self, slot_type: str) -> tuple[str, ...]:
+        """Every value the council's data allows, so recognition can weigh the closest."""
+        if slot_type == "postcode":
+            return tuple(self.council.postcodes)
+        return tuple(self.council.accounts) if slot_type == "account" else ()
 
     # -- the ends of a request --
 

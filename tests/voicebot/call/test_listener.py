@@ -92,3 +92,4 @@ async def test_a_complete_answer_ends_the_turn_sooner(engines: SpeechEngines) ->
     # In theory 0.4 s sooner (0.3 s pause instead of 0.7 s); the partial decode that decides
     # it takes part of that on a loaded 2-core machine.
     assert judged < plain - 0.1, (judged, plain)
+
