@@ -45,7 +45,7 @@ class TestResult:
 class AlwaysOpen:
     """Agents available: conversation tests about transfers should not depend on the clock."""
 
-    def closed_message(self, team: str) -> str | None:
+    def closed_message(self, team: str, language: str = "en") -> str | None:
         return None
 
 
