@@ -16,6 +16,7 @@ from voicebot.flows.conversation_tests import fixed_today, load_tests, run_test
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.reading import explain
 from voicebot.flows.registry import FlowSet, build
+from voicebot.speech.recordings import load_book
 
 TEAMS_FALLBACK = ("general", "bins", "council_tax")
 
@@ -33,7 +34,7 @@ def _checked(folder: Path, settings: Settings) -> FlowSet | None:
     """The flow set in ``folder``, or None after printing every problem in it."""
     with tempfile.TemporaryDirectory() as scratch:
         actions = Services(CouncilData(), Path(scratch) / "cases.db").actions
-        built = build(folder, actions, _teams(settings))
+        built = build(folder, actions, _teams(settings), prepare_audio=load_book)
     if isinstance(built, list):
         for problem in built:
             print(problem)
@@ -48,7 +49,9 @@ def check_command(args: argparse.Namespace) -> int:
     built = _checked(folder, settings)
     if built is None:
         return 1
-    print(f"{folder}: {len(built.flows)} flows, {len(built.intents)} intents: all good")
+    recorded = f", {len(built.recordings)} recorded prompts" if built.recordings else ""
+    print(f"{folder}: {len(built.flows)} flows, {len(built.intents)} intents{recorded}: "
+          "all good")
     return 0
 
 

@@ -29,6 +29,8 @@ class Hints:
     phrases: tuple[str, ...] = ()
     prompt: str = ""
     is_complete: Callable[[str], bool] | None = field(default=None, compare=False)
+    language: str = "en"
+    """The language to decode in (``cy`` for a call held in Welsh)."""
 
 
 @dataclass(frozen=True)
