@@ -43,6 +43,12 @@ def _checked(folder: Path, settings: Settings) -> FlowSet | None:
     return built
 
 
+def checked_flows(args: argparse.Namespace) -> FlowSet | None:
+    """The flows named on the command line (or configured), checked; None after problems."""
+    settings = _settings(args)
+    return _checked(args.folder or settings.flows_dir, settings)
+
+
 def check_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     folder = args.folder or settings.flows_dir
