@@ -288,3 +288,26 @@ def test_queue_shows_the_context_agents_need(records: CallRecords) -> None:
     records.call_status("Q2", "completed")
     left = HandoffQueue(records).get("Q2")
     assert left is not None and left["state"] == "caller-left"
+
+
+def test_the_language_chosen_is_kept_with_the_call_and_its_handoff(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:  # a database from before calls had a language
+        old.execute("CREATE TABLE calls (sid TEXT PRIMARY KEY, from_number TEXT NOT NULL "
+                    "DEFAULT '', to_number TEXT NOT NULL DEFAULT '', started_at REAL NOT NULL, "
+                    "ended_at REAL, status TEXT, outcome TEXT, reason TEXT, team TEXT, "
+                    "transfer_reason TEXT, summary TEXT, verified INTEGER NOT NULL DEFAULT 0, "
+                    "slots TEXT)")
+        old.execute("INSERT INTO calls (sid, started_at) VALUES ('CA0', 1.0)")
+    records = CallRecords(path)
+    try:
+        records(CallEvent(CallEventType.CALL_START, "CY1", {"from": "+447700900123"}))
+        records(CallEvent(CallEventType.LANGUAGE, "CY1", {"language": "cy"}))
+        records(CallEvent(CallEventType.TRANSFER, "CY1", {
+            "team": "general", "reason": "caller chose Welsh", "summary": "s"}))
+        assert cast(dict[str, Any], records.get_call("CY1"))["language"] == "cy"
+        assert cast(dict[str, Any], records.get_call("CA0"))["language"] == "en"
+        queued = HandoffQueue(records).get("CY1")
+        assert queued is not None and queued["language"] == "cy"
+    finally:
+        records.close()

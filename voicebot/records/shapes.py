@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS calls (
     transfer_reason TEXT,
     summary TEXT,
     verified INTEGER NOT NULL DEFAULT 0,
-    slots TEXT
+    slots TEXT,
+    language TEXT NOT NULL DEFAULT 'en'
 );
 CREATE INDEX IF NOT EXISTS calls_started ON calls (started_at);
 CREATE TABLE IF NOT EXISTS turns (
@@ -69,9 +70,12 @@ CREATE TABLE IF NOT EXISTS handoffs (
 );
 CREATE INDEX IF NOT EXISTS handoffs_queued ON handoffs (queued_at);
 """
+ADDED_COLUMNS = {"calls": {"language": "TEXT NOT NULL DEFAULT 'en'"}}
+"""Columns newer than a database that may already exist: added when missing."""
 
 HANDOFF_SELECT = (
-    "SELECT h.*, c.from_number, c.verified AS call_verified, c.ended_at, c.status "
+    "SELECT h.*, c.from_number, c.verified AS call_verified, c.ended_at, c.status, "
+    "c.language "
     "FROM handoffs h JOIN calls c ON c.sid = h.sid"
 )
 
@@ -105,6 +109,7 @@ def call_json(row: sqlite3.Row) -> dict[str, Any]:
         "transfer": transfer,
         "verified": bool(row["verified"]),
         "slots": loads(row["slots"]),
+        "language": row["language"],
     }
 
 
@@ -139,6 +144,7 @@ def handoff_json(row: sqlite3.Row) -> dict[str, Any]:
         "caller": row["from_number"] if verified else mask_number(row["from_number"]),
         "verified": verified,
         "team": row["team"],
+        "language": row["language"],
         "reason": row["reason"],
         "summary": row["summary"],
         "slots": loads(row["slots"]),

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from voicebot.events import CallEvent, CallEventType
 from voicebot.privacy import redact_numbers, redacted
-from voicebot.records.shapes import SCHEMA, call_json, iso, turn_json
+from voicebot.records.shapes import ADDED_COLUMNS, SCHEMA, call_json, iso, turn_json
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -60,6 +60,7 @@ class CallRecords:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(SCHEMA)
+            _add_columns(self._conn)
         self._keyed: dict[str, str] = {}
         self._writes: queue.Queue[_Write | threading.Event | None] = queue.Queue()
         self._last_purge = 0.0
@@ -197,6 +198,9 @@ class CallRecords:
             self._slot(conn, sid, str(data.get("name", "")), data.get("value"))
         elif kind == CallEventType.VERIFIED:
             conn.execute("UPDATE calls SET verified=1 WHERE sid=?", (sid,))
+        elif kind == CallEventType.LANGUAGE:
+            conn.execute("UPDATE calls SET language=? WHERE sid=?",
+                         (str(data.get("language", "en"))[:8], sid))
         elif kind == CallEventType.TRANSFER:
             self._transfer(conn, sid, at, data)
         elif kind == CallEventType.CALL_END:
@@ -372,6 +376,15 @@ class CallRecords:
             }
 
         return self.read(query)
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Bring a database made by an older version up to ``SCHEMA`` (new columns only)."""
+    for table, columns in ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, definition in columns.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+
 
 def _idle(conn: sqlite3.Connection) -> None:
     """Wakes the writer now and then so that the daily purge runs on a quiet line too."""
