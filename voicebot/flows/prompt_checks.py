@@ -50,7 +50,7 @@ def _audio_parts(place: PromptPlace) -> list[Problem]:
 def _languages(place: PromptPlace, offered: list[str]) -> list[Problem]:
     have = wordings(place.prompt)
     wanted = [DEFAULT_LANGUAGE, *offered] if isinstance(place.prompt, dict) else offered
-    return [place.where.at(*place.keys, message=(
+    return [place.where.at_key(*place.keys, message=(
         f"{place.name} has no {language_name(code)} text; write it as "
         f"{{{DEFAULT_LANGUAGE}: ..., {code}: ...}}"
         + (f" ({language_name(code)} is offered under 'languages' in main.yaml)"
