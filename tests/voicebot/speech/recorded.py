@@ -39,11 +39,16 @@ def write_wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1,
 
 def studio_take(engines: SpeechEngines, text: str, path: Path, *, rate: int = 48_000,
                 gain_db: float = -14.0, channels: int = 2, width: int = 2,
-                lead: float = 0.6) -> Path:
+                lead: float = 0.6, length_scale: float = 1.0) -> Path:
     """``text`` said by the packaged voice, as a recording: another rate, level and layout,
-    with ``lead`` seconds of room noise before and after the words."""
+    with ``lead`` seconds of room noise before and after the words; ``length_scale`` above 1
+    says it more slowly than the bot would (so a test can tell the two apart)."""
+    from piper import SynthesisConfig
+
     voice = engines.synthesizer
-    speech = pcm16_to_float(voice.render(text))
+    config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
+    speech = pcm16_to_float(b"".join(
+        chunk.audio_int16_bytes for chunk in voice.voice.synthesize(text, syn_config=config)))
     converted = resample(speech, voice.sample_rate, rate) * 10 ** (gain_db / 20)
     room = np.random.default_rng(7).standard_normal(int(lead * rate)) * 10 ** (-70 / 20)
     take = np.concatenate([room, converted, room]).astype(np.float32)
