@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from voicebot.events import CallEventType
 from voicebot.flows.actions import Action, CallerTurn, Expectation
 from voicebot.flows.prompts import text_in
 from voicebot.flows.registry import FlowSet
 from voicebot.flows.replies import Replies
-from voicebot.flows.schema import DEFAULT_LANGUAGE
+from voicebot.flows.schema import DEFAULT_LANGUAGE, LanguageChoice
 from voicebot.flows.state import CallState, Mode
 
 CHOOSING_MODES = frozenset({Mode.MENU, Mode.ANYTHING_ELSE, Mode.CLARIFYING})
@@ -57,13 +57,7 @@ class LanguageLine:
         """The language this turn chooses: its key, or its name said at an open question."""
         if self.state.language != DEFAULT_LANGUAGE or self.state.mode not in CHOOSING_MODES:
             return None
-        heard = set(_words(turn.text))
-        for code, choice in self.flows.main.languages.items():
-            if turn.digits and turn.digits == choice.keypad and not turn.text:
-                return code
-            if heard and any(set(_words(word)) <= heard for word in choice.words):
-                return code
-        return None
+        return choice_in(turn, self.flows.main.languages)
 
     def choose(self, language: str) -> list[Action]:
         """Hold the call in ``language`` if the bot can; else its speakers, warm."""
@@ -77,6 +71,17 @@ class LanguageLine:
 
 
 _NAMES = {"cy": "Welsh"}
+
+
+def choice_in(turn: CallerTurn, offered: Mapping[str, LanguageChoice]) -> str | None:
+    """The language a turn names or keys, among those ``offered``."""
+    heard = set(_words(turn.text))
+    for code, choice in offered.items():
+        if turn.digits and turn.digits == choice.keypad and not turn.text:
+            return code
+        if heard and any(set(_words(word)) <= heard for word in choice.words):
+            return code
+    return None
 
 
 def _words(text: str) -> list[str]:

@@ -33,7 +33,7 @@ CLIPPED_RUN = 4
 LEAD_SECONDS = 0.04
 TAIL_SECONDS = 0.12
 """Silence kept before and after the words, so recorded parts join values without gaps."""
-REFERENCE_LEVEL = -17.4
+REFERENCE_LEVEL = -17.5
 """Active speech level (dBFS) of the packaged voice en_US-joe-medium, measured by
 ``bench/prompt_levels.py``; used when no voice is loaded (``voicebot flows check``)."""
 
