@@ -15,19 +15,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import wave
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telephony.codec import pcm16_to_ulaw, ulaw_to_pcm16
+from tests.voicebot.speech.recorded import studio_take, write_wav
 from voicebot.audio import pcm16_to_float
 from voicebot.config import load_settings
 from voicebot.speech.engines import LEVEL_REFERENCE, SpeechEngines
 from voicebot.speech.levels import speech_level
 from voicebot.speech.prompt_book import Clip, PromptBook
 from voicebot.speech.recordings import BOOK_RATE, prepare, read_wav
-from tests.voicebot.speech.recorded import studio_take, write_wav
 
 TEXT = "Thank you for calling. What's the postcode of the property?"
 
