@@ -26,16 +26,17 @@ says something (a date, an address): read it as if the sentence carries on.
 """
 
 
-def how_said(place: PromptPlace, language: str) -> str:
+def how_said(place: PromptPlace, language: str) -> tuple[str, str]:
+    """(kind, description): recorded, in parts, synthesised, or no text in the language."""
     wording = wordings(place.prompt).get(language)
     if wording is None:
-        return "no text (English is said)"
+        return "without text", "no text (English is said)"
     files = audio_files(wording)
     if not files:
-        return "synthesised"
+        return "synthesised", "synthesised"
     if PLACEHOLDER.search(wording.text):
-        return f"recorded in {len(files)} part(s), values synthesised"
-    return f"recorded ({files[0]})"
+        return "in parts", f"recorded in {len(files)} part(s), values synthesised"
+    return "recorded", f"recorded ({files[0]})"
 
 
 def list_prompts(flows: FlowSet, languages: list[str]) -> list[str]:
@@ -44,8 +45,7 @@ def list_prompts(flows: FlowSet, languages: list[str]) -> list[str]:
     width = max((len(p.name) for p in flows.prompts), default=10)
     for place in flows.prompts:
         for language in languages:
-            said = how_said(place, language)
-            kind = said.split(" ")[0]
+            kind, said = how_said(place, language)
             counts[kind] = counts.get(kind, 0) + 1
             lines.append(f"{place.name:<{width}}  {language}  {said}")
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
