@@ -41,27 +41,29 @@ class Line:
     url: str
     engines: SpeechEngines
     greeting_file: Path
+    still_there_file: Path
 
 
-def record_prompts(folder: Path, engines: SpeechEngines) -> Path:
+def record_prompts(folder: Path, engines: SpeechEngines) -> tuple[Path, Path]:
     """The flows, with the greeting and the start of the silence prompt recorded."""
     shutil.copytree(ROOT / "flows", folder)
     greeting = studio_take(engines, GREETING, folder / "recordings" / "en" / "greeting.wav",
                            length_scale=1.6)
-    studio_take(engines, STILL_THERE, folder / "recordings" / "en" / "still-there.wav",
-                rate=44_100, channels=1, gain_db=-20)
+    still = studio_take(engines, STILL_THERE,
+                        folder / "recordings" / "en" / "still-there.wav", rate=44_100,
+                        channels=1, gain_db=-20)
     main = folder / "main.yaml"
     spec = yaml.safe_load(main.read_text(encoding="utf-8"))
     spec["prompts"]["greeting"] = {"text": GREETING, "audio": "recordings/en/greeting.wav"}
     spec["prompts"]["silence"] = {"text": f"{STILL_THERE} {{question}}",
                                   "audio": "recordings/en/still-there.wav"}
     main.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return greeting
+    return greeting, still
 
 
 @pytest_asyncio.fixture(loop_scope="function")
 async def line(tmp_path: Path, engines: SpeechEngines) -> AsyncIterator[Line]:
-    greeting = record_prompts(tmp_path / "flows", engines)
+    greeting, still = record_prompts(tmp_path / "flows", engines)
     settings = load_settings(
         state_dir=tmp_path / "state", flows_dir=tmp_path / "flows",
         twilio={"auth_token": TOKEN}, api_token="api-secret",
@@ -69,7 +71,7 @@ async def line(tmp_path: Path, engines: SpeechEngines) -> AsyncIterator[Line]:
                                       "hours": "always"}})
     app = create_app(settings)
     async with serving(app) as url:
-        yield Line(url, app.state.service.engines, greeting)
+        yield Line(url, app.state.service.engines, greeting, still)
 
 
 def level(pcm: bytes, rate: int = 8000) -> float:
@@ -96,9 +98,14 @@ async def test_recorded_prompts_are_heard_at_the_voices_level(line: Line) -> Non
     target = line.engines.level("en")
     assert level(greeting.audio) == pytest.approx(target, abs=1.5)
     assert speech_level(raw, rate) < target - 10  # type: ignore[operator]
-    # The reprompt joins a recorded part and the voice's question: one level throughout.
-    assert reprompt.seconds > 2.0
-    assert level(reprompt.audio) == pytest.approx(level(greeting.audio), abs=1.5)
+    # The reprompt is a recorded part, then the question in the voice. The part is at the
+    # voice's level; the voice's own sentences spread by up to 2.5 dB about it (measured:
+    # bench/prompt_levels.py), so the question is only held to that.
+    part = prepare(line.still_there_file, target)
+    part_bytes = 2 * round(part.samples.size / BOOK_RATE * 8000)
+    assert reprompt.seconds > part_bytes / 16000 + 2.0
+    assert level(reprompt.audio[:part_bytes]) == pytest.approx(target, abs=1.5)
+    assert level(reprompt.audio[part_bytes:]) == pytest.approx(target, abs=3.0)
 
     async with httpx.AsyncClient() as http:
         call = (await http.get(f"{line.url}/api/calls/{report.call_sid}",
