@@ -35,6 +35,7 @@ from voicebot.records.admissions import StoredAdmissions
 from voicebot.records.outcomes import StoredOutcomes
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
+from voicebot.speech.prompt_book import PromptBook
 from voicebot.storage import open_database
 from voicebot.web.access import (
     ApiAccess,
@@ -78,7 +79,9 @@ class Service:
             transcripts=self.records.read_transcript,
             notes=self.outcomes,
         )
-        self.flows = FlowRegistry(settings.flows_dir, self.services.actions, self.handoff.teams)
+        self.flows = FlowRegistry(settings.flows_dir, self.services.actions, self.handoff.teams,
+                                  prepare_audio=self.engines.load_recordings)
+        self.conversing = self.engines.conversing(settings.conversation_languages)
         self.live = LiveQueue(self.database)  # hears the store's queue notices, from any process
         self.events: EventSink = fan_out(self.records)
         self.telephony_stats: Counter[str] = Counter()
@@ -91,13 +94,15 @@ class Service:
         listener = Listener(self.engines.vad, self.engines.recognizer, self.events, sid,
                             rate=call.info.rate)
         try:
-            dialogue = Dialogue(self.flows.current, self.services, self.events, sid,
-                                self.handoff)
+            flows = self.flows.current  # the call keeps the flows (and recordings) it began with
+            dialogue = Dialogue(flows, self.services, self.events, sid, self.handoff,
+                                self.conversing)
+            book = flows.audio if isinstance(flows.audio, PromptBook) else None
             session = CallSession(
                 call,
                 dialogue,
                 listener,
-                Speaker(self.engines, call, self.events),
+                Speaker(self.engines, call, self.events, book),
                 handover=self.handoff.for_call(sid),
                 events=self.events,
                 max_seconds=self.settings.max_call_seconds,
@@ -107,12 +112,17 @@ class Service:
             listener.close()
             self.calls_in_progress -= 1
 
-    def fixed_prompts(self) -> list[str]:
-        """Prompts every call may hear, synthesised once at start-up."""
-        prompts = [APOLOGY, CARD_NOTICE, TIME_UP]
+    def fixed_prompts(self, language: str = "en") -> list[str]:
+        """Prompts every call may hear, synthesised once at start-up (the parts of them that
+        are not recorded)."""
+        prompts = [APOLOGY, CARD_NOTICE, TIME_UP] if language == "en" else []
         with contextlib.suppress(Exception):
-            prompts.extend(self.flows.current.fixed_prompts())
-        return prompts
+            prompts.extend(self.flows.current.fixed_prompts(language))
+        book = self.flows.current.audio
+        if not isinstance(book, PromptBook):
+            return prompts
+        return [piece.text for prompt in prompts for piece in book.pieces(prompt, language)
+                if piece.clip is None]
 
     def fallback(self) -> Outcome:
         general = self.handoff.team("general")
@@ -127,7 +137,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await service.engines.warm(service.fixed_prompts())
+        for language in service.conversing:
+            await service.engines.warm(service.fixed_prompts(language), language=language)
         watcher = asyncio.create_task(service.flows.watch(), name="flow-reload")
         _LOGGER.info("voicebot ready: %s flows, council data from %s", settings.flows_dir,
                      settings.data_dir)

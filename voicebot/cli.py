@@ -110,8 +110,10 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParse
 """Registrars for the staff tools (flows, chat, call), each in its own module."""
 
 from voicebot.commands import chat, passwords, simulator  # noqa: E402  (heavy imports happen on use)
+from voicebot.commands import prompts as prompt_commands  # noqa: E402
 
 EXTRA_COMMANDS.extend([chat.register, simulator.register, passwords.register])
+EXTRA_COMMANDS.append(prompt_commands.register)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

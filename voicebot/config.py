@@ -32,6 +32,9 @@ class ModelSettings(BaseModel):
     """A Piper ``.onnx`` voice (its ``.onnx.json`` beside it); default: en_US-joe-medium."""
     vad_model: Path | None = None
     """A Silero VAD ``.onnx`` file; default: the one faster-whisper ships."""
+    voices: dict[str, Path] = Field(default_factory=dict)
+    """A Piper ``.onnx`` voice per language (``en: .../en_GB-alba-medium.onnx``,
+    ``cy: .../cy_GB-gwryw_gogleddol-medium.onnx``); ``en`` here replaces ``piper_voice``."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     compute_type: str | None = None
     """CTranslate2 compute type; default int8 on CPU, float16 on CUDA."""
@@ -45,13 +48,21 @@ class TwilioSettings(BaseModel):
     """Switching this off is for local development only and is logged loudly at start-up."""
 
 
-class TransferTargetSettings(BaseModel):
-    """Where one kind of call is handed over, and when someone is there to answer."""
+class QueueSettings(BaseModel):
+    """Where callers are handed over, and when someone is there to answer."""
 
     kind: Literal["number", "sip", "client", "queue"] = "queue"
     address: str = "council"
     hours: str = "Mon-Fri 09:00-17:00"
     """Opening hours as ``Mon-Fri 09:00-17:00; Sat 09:00-12:00``; ``always`` for 24/7."""
+
+
+class TransferTargetSettings(QueueSettings):
+    """Where one kind of call is handed over, and when someone is there to answer."""
+
+    cy: QueueSettings | None = None
+    """The team's Welsh-speaking agents (Welsh Language Standards): Welsh callers go here,
+    with the same context. A team without one sends Welsh callers to ``general.cy``."""
 
 
 class VerificationSettings(BaseModel):
@@ -137,6 +148,10 @@ class Settings(BaseSettings):
     verification: VerificationSettings = VerificationSettings()
     max_call_seconds: float = Field(default=900.0, ge=5)
     """A call still with the bot after this long hears a polite message and is transferred."""
+    conversation_languages: list[str] = Field(default_factory=lambda: ["en"])
+    """Languages the bot holds a whole call in. Add ``cy`` only with a Welsh voice in
+    ``models.voices`` and once Whisper has been measured on Welsh callers (docs/benchmarks.md:
+    not yet); until then a caller who chooses Welsh goes straight to the Welsh-speaking team."""
     asr_workers: int | None = None
     tts_workers: int | None = None
     log_level: str = "INFO"

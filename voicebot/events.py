@@ -27,6 +27,8 @@ class CallEventType(StrEnum):
     INTENT = "intent"
     SLOT = "slot"
     VERIFIED = "verified"
+    LANGUAGE = "language"
+    """The caller chose the language of the call (data: ``language``, e.g. ``cy``)."""
     SAY = "say"
     HEARD = "heard"
     BARGE_IN = "barge-in"

@@ -311,3 +311,16 @@ def test_queue_shows_the_context_agents_need(records: CallRecords) -> None:
     records.call_status("Q2", "completed")
     left = HandoffQueue(records).get("Q2")
     assert left is not None and left["state"] == "caller-left"
+
+
+def test_the_language_chosen_is_kept_with_the_call_and_its_handoff(
+        records: CallRecords) -> None:
+    records(CallEvent(CallEventType.CALL_START, "CA0", {"from": "+447700900123"}))
+    records(CallEvent(CallEventType.CALL_START, "CY1", {"from": "+447700900123"}))
+    records(CallEvent(CallEventType.LANGUAGE, "CY1", {"language": "cy"}))
+    records(CallEvent(CallEventType.TRANSFER, "CY1", {
+        "team": "general", "reason": "caller chose Welsh", "summary": "s"}))
+    assert cast(dict[str, Any], records.get_call("CY1"))["language"] == "cy"
+    assert cast(dict[str, Any], records.get_call("CA0"))["language"] == "en"
+    queued = HandoffQueue(records).get("CY1")
+    assert queued is not None and queued["language"] == "cy"

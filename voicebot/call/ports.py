@@ -52,7 +52,9 @@ class ListenerPort(Protocol):
 class SpeakerPort(Protocol):
     """What the session needs of the speaker (voicebot.call.speaker.Speaker)."""
 
-    async def say(self, text: str, interruptible: bool = True) -> bool: ...
+    async def say(self, text: str, interruptible: bool = True, language: str = "en") -> bool:
+        """Speak ``text`` (in the voice and recordings of ``language``)."""
+        ...
 
 
 HandoverToOutcome = Callable[[Handover, DialogueView], Awaitable[Outcome]]

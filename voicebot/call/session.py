@@ -208,7 +208,8 @@ class CallSession:
         if self._barged:
             return
         self._speaking_interruptible = action.interruptible
-        self._speaking = asyncio.create_task(self.speaker.say(action.text, action.interruptible))
+        self._speaking = asyncio.create_task(
+            self.speaker.say(action.text, action.interruptible, action.language))
         if not action.interruptible:
             await self._finish_speaking()
 
@@ -288,6 +289,7 @@ class CallSession:
             prompt=", ".join(phrases[:40]),
             is_complete=self.dialogue.is_complete,
             candidates=expect.candidates,
+            language=expect.language,
         )
 
     async def _pump_carrier(self) -> None:

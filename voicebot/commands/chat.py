@@ -16,6 +16,7 @@ from voicebot.flows.conversation_tests import fixed_today, load_tests, run_test
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.reading import explain
 from voicebot.flows.registry import FlowSet, build
+from voicebot.speech.recordings import load_book
 
 TEAMS_FALLBACK = ("general", "bins", "council_tax")
 
@@ -33,7 +34,7 @@ def _checked(folder: Path, settings: Settings) -> FlowSet | None:
     """The flow set in ``folder``, or None after printing every problem in it."""
     with tempfile.TemporaryDirectory() as scratch:
         actions = Services(CouncilData(), Path(scratch) / "cases.db").actions
-        built = build(folder, actions, _teams(settings))
+        built = build(folder, actions, _teams(settings), prepare_audio=load_book)
     if isinstance(built, list):
         for problem in built:
             print(problem)
@@ -42,13 +43,21 @@ def _checked(folder: Path, settings: Settings) -> FlowSet | None:
     return built
 
 
+def checked_flows(args: argparse.Namespace) -> FlowSet | None:
+    """The flows named on the command line (or configured), checked; None after problems."""
+    settings = _settings(args)
+    return _checked(args.folder or settings.flows_dir, settings)
+
+
 def check_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     folder = args.folder or settings.flows_dir
     built = _checked(folder, settings)
     if built is None:
         return 1
-    print(f"{folder}: {len(built.flows)} flows, {len(built.intents)} intents: all good")
+    recorded = f", {len(built.recordings)} recorded prompts" if built.recordings else ""
+    print(f"{folder}: {len(built.flows)} flows, {len(built.intents)} intents{recorded}: "
+          "all good")
     return 0
 
 

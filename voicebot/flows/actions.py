@@ -27,6 +27,9 @@ class Expectation:
     phrases: tuple[str, ...] = ()
     max_digits: int | None = None
     candidates: tuple[str, ...] = field(default=(), repr=False)
+    language: str = "en"
+    """The language the caller is speaking (``cy`` once a Welsh caller holds the call in
+    Welsh), so the recogniser decodes in it."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Say:
 
     text: str
     interruptible: bool = True
+    language: str = "en"
+    """The language of ``text``: picks the voice and the recordings."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class Handover:
     team: str
     reason: str
     summary: str
+    language: str = "en"
+    """The caller's language: a Welsh caller goes to the team's Welsh-speaking agents."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ Action = Say | Listen | Handover | Hangup
 class AgentHours(Protocol):
     """Whether people are there to take a transfer, injected into the engine by the app."""
 
-    def closed_message(self, team: str) -> str | None:
-        """None when the team is open now; otherwise a sentence saying when it is open."""
+    def closed_message(self, team: str, language: str = "en") -> str | None:
+        """None when the team (its agents who speak ``language``) is open now; otherwise a
+        sentence saying when it is open."""
         ...

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from voicebot.flows.conditions import ConditionError, names
 from voicebot.flows.loader import LoadedFlow, LoadedMain, Problem
+from voicebot.flows.prompts import all_texts
 from voicebot.flows.schema import (
     GLOBAL_INTENTS,
     OUT_OF_SCOPE,
@@ -108,18 +109,20 @@ def unknown_names(flow: LoadedFlow, **_: object) -> list[Problem]:
     for index, step in enumerate(flow.steps):
         texts: list[tuple[str, str]] = []
         if isinstance(step, SayStep):
-            texts.append(("say", step.say))
+            texts += [("say", t) for t in all_texts(step.say)]
         if isinstance(step, AskStep):
-            texts += [(k, v) for k in ("prompt", "reprompt", "confirm_prompt", "invalid")
-                      if (v := getattr(step, k))]
+            texts += [(k, t) for k in ("prompt", "reprompt", "confirm_prompt", "invalid")
+                      for t in all_texts(getattr(step, k))]
             if step.ask not in flow.spec.slots:
                 problems.append(flow.where.at("steps", index, "ask", message=(
                     f"unknown slot '{step.ask}'{_hint(step.ask, flow.spec.slots)}; declare it "
                     "under 'slots:'")))
         if isinstance(step, TransferStep):
             texts += [("summary", step.summary), ("reason", step.reason)]
+        if isinstance(step, TransferStep) and step.say_before:
+            texts += [("say_before", t) for t in all_texts(step.say_before)]
         if isinstance(step, EndStep):
-            texts.append(("end", step.end))
+            texts += [("end", t) for t in all_texts(step.end)]
         for key, text in texts:
             for name, form in names_in(text):
                 if name not in known:

@@ -9,6 +9,9 @@
         - keys: "0"                      # keypad entry
         - silence: true                  # the caller says nothing
         - bot: {transfers: bins}         # or {ends: true}, {says: "regex"}, {not_says: "regex"}
+        - bot: {language: cy}            # the call (or its transfer) is in Welsh
+
+A test may say ``conversation_languages: [cy]`` to run as a service that holds calls in Welsh.
 
 ``says`` is a regular expression matched (case-insensitively) against everything the bot said
 since the caller's last turn.
@@ -45,7 +48,7 @@ class TestResult:
 class AlwaysOpen:
     """Agents available: conversation tests about transfers should not depend on the clock."""
 
-    def closed_message(self, team: str) -> str | None:
+    def closed_message(self, team: str, language: str = "en") -> str | None:
         return None
 
 
@@ -62,7 +65,8 @@ async def run_test(case: dict[str, Any], file: Path, flow_set: FlowSet,
                    ) -> TestResult:
     result = TestResult(str(case.get("test", "unnamed")), file)
     events: list[CallEvent] = []
-    dialogue = Dialogue(flow_set, make_services(), events.append, "CA-test", hours or AlwaysOpen())
+    dialogue = Dialogue(flow_set, make_services(), events.append, "CA-test", hours or AlwaysOpen(),
+                        conversing=case.get("conversation_languages", ["en"]))
     actions = await dialogue.start()
     for number, turn in enumerate(case.get("turns", []), 1):
         where = f"turn {number}"
@@ -99,6 +103,11 @@ def _expect(want: dict[str, Any], actions: list[Action], dialogue: Dialogue) -> 
                             f"{handover.team if handover else 'none'} (said: {said!r})")
     if want.get("ends") and not any(isinstance(a, Hangup) for a in actions):
         failures.append(f"expected the call to end (said: {said!r})")
+    if "language" in want:
+        handover = next((a for a in actions if isinstance(a, Handover)), None)
+        spoken = handover.language if handover else dialogue.language
+        if spoken != want["language"]:
+            failures.append(f"expected the call in {want['language']}, it is in {spoken}")
     if "verified" in want and dialogue.verified != bool(want["verified"]):
         failures.append(f"expected verified={want['verified']}, was {dialogue.verified}")
     return failures

@@ -12,13 +12,14 @@ say goodbye, or change their mind ("actually it's about council tax").
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from voicebot.council.actions import ActionContext, Services
 from voicebot.errors import DataError
 from voicebot.events import CallEvent, CallEventType, EventSink
-from voicebot.flows.actions import Action, AgentHours, CallerTurn, Expectation, Hangup, Say
+from voicebot.flows.actions import Action, AgentHours, CallerTurn, Expectation, Hangup
+from voicebot.flows.languages import LanguageLine
 from voicebot.flows.policy import Request
 from voicebot.flows.policy import options as likely_options
 from voicebot.flows.questions import Questions
@@ -26,6 +27,7 @@ from voicebot.flows.reading import Question, Reading, heard_words, prepare, read
 from voicebot.flows.registry import FlowSet
 from voicebot.flows.replies import Replies
 from voicebot.flows.runner import FlowRunner
+from voicebot.flows.schema import DEFAULT_LANGUAGE
 from voicebot.flows.state import CallState, Mode
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ class Dialogue:
     """One call's conversation over a (frozen) flow set."""
 
     def __init__(self, flow_set: FlowSet, services: Services, events: EventSink, call_sid: str,
-                 hours: AgentHours) -> None:
+                 hours: AgentHours, conversing: Iterable[str] = (DEFAULT_LANGUAGE,)) -> None:
         self.flows = flow_set
         self.services = services
         self._events = events
@@ -47,6 +49,8 @@ class Dialogue:
         self.runner = FlowRunner(flow_set, services, self._state, self.replies, self._context,
                                  self._emit)
         self.questions = Questions(self._state, self.replies, self.runner, self._switch)
+        self.languages = LanguageLine(flow_set, self._state, self.replies, conversing,
+                                      self._emit)
         self.reading: Reading | None = None
         """The last turn's reading (``voicebot chat --explain`` shows it)."""
 
@@ -71,6 +75,11 @@ class Dialogue:
     def mode(self) -> Mode:
         return self._state.mode
 
+    @property
+    def language(self) -> str:
+        """The language the call is held in (``cy`` once a caller chose Welsh)."""
+        return self._state.language
+
     def question(self) -> Question:
         """What the bot is waiting for, as the reading needs it."""
         state = self._state
@@ -88,13 +97,15 @@ class Dialogue:
     # -- turns --
 
     async def start(self) -> list[Action]:
-        return self.replies.reply([self.replies.prompt("greeting")], self.replies.expect_menu())
+        return self.languages.greeting()
 
     async def hear(self, turn: CallerTurn) -> list[Action]:
         state = self._state
         if state.mode is Mode.ENDED:
             return [Hangup("completed")]  # the call is over; nothing more is taken in
         state.silences = state.not_heard = 0
+        if (language := self.languages.chosen(turn)) is not None:
+            return self.languages.choose(language)
         await prepare(self.flows, heard_words(turn))
         reading = read(turn, self.question(), self.flows, self.services.council)
         self.reading = reading
@@ -116,7 +127,8 @@ class Dialogue:
         if state.silences == 2:
             return self._again([self.replies.prompt("silence_offer")])
         state.enter(Mode.ENDED)
-        return [Say(self.replies.prompt("silence_final")), Hangup("no-response")]
+        return [*self.replies.says([self.replies.prompt("silence_final")]),
+                Hangup("no-response")]
 
     async def not_heard(self) -> list[Action]:
         state = self._state

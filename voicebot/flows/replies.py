@@ -8,11 +8,14 @@ saying when it opens and offering what the bot can do instead).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from voicebot.council.data import CouncilData
 from voicebot.flows.actions import Action, AgentHours, Expectation, Handover, Hangup, Listen, Say
+from voicebot.flows.prompts import text_in
 from voicebot.flows.registry import FlowSet
+from voicebot.flows.schema import DEFAULT_LANGUAGE, Prompt
 from voicebot.flows.state import Asking, CallState, Mode
 from voicebot.flows.templates import render
 
@@ -34,18 +37,28 @@ class Replies:
 
     # -- words --
 
-    def prompt(self, name: str, **values: str) -> str:
-        """A prompt from main.yaml with its {placeholders} filled."""
-        template: str = getattr(self.flows.main.prompts, name)
+    def prompt(self, name: str, language: str | None = None, **values: str) -> str:
+        """A prompt from main.yaml, in the call's language, with its {placeholders} filled."""
+        template = text_in(getattr(self.flows.main.prompts, name), language or self.language)
         for key, value in values.items():
             template = template.replace("{" + key + "}", value)
         return " ".join(template.split())
 
-    def fill(self, template: str, extra: Mapping[str, Any] | None = None) -> str:
-        """A flow template filled from the call's values, each spoken in its slot's form."""
+    def fill(self, template: Prompt, extra: Mapping[str, Any] | None = None) -> str:
+        """A flow template in the call's language, filled from the call's values, each spoken
+        in its slot's form."""
         flow = self.state.flow
         types = {name: slot.type for name, slot in (flow.slots.items() if flow else [])}
-        return render(template, {**self.scope(), **(extra or {})}, types)
+        return render(text_in(template, self.language), {**self.scope(), **(extra or {})},
+                      types)
+
+    @property
+    def language(self) -> str:
+        return self.state.language
+
+    def says(self, said: list[str], language: str | None = None) -> list[Action]:
+        """Sentences to speak, in the call's language (or the one given)."""
+        return [Say(s, language=language or self.language) for s in said if s.strip()]
 
     def scope(self) -> dict[str, Any]:
         return {**self.state.values, "verified": self._verified()}
@@ -72,8 +85,8 @@ class Replies:
     def reply(self, said: list[str], expect: Expectation) -> list[Action]:
         said = [s for s in said if s.strip()]
         self.state.last_said = said
-        self.expect = expect
-        return [*(Say(s) for s in said), Listen(expect)]
+        self.expect = replace(expect, language=self.language)
+        return [*self.says(said), Listen(self.expect)]
 
     def menu(self, said: list[str]) -> list[Action]:
         self.state.enter(Mode.MENU)
@@ -110,22 +123,39 @@ class Replies:
 
     def goodbye(self, said: list[str] | None = None) -> list[Action]:
         self.state.enter(Mode.ENDED)
-        return [*(Say(s) for s in said or []), Say(self.prompt("goodbye")), Hangup("completed")]
+        return [*self.says([*(said or []), self.prompt("goodbye")]), Hangup("completed")]
 
     def hand_over(self, team: str, reason: str, summary: str,
                   said: list[str] | None = None) -> list[Action]:
-        """Transfer to ``team``; out of hours, say when it opens and carry on instead."""
+        """Transfer to ``team`` (its agents who speak the caller's language); out of hours,
+        say when it opens and carry on instead."""
         said = list(said or [])
-        closed = self.hours.closed_message(team)
+        language = self.language
+        closed = self.hours.closed_message(team, language)
+        if closed is not None and language != DEFAULT_LANGUAGE:
+            return self.language_unavailable(said)
         if closed is not None:
             self.state.enter(Mode.ANYTHING_ELSE)
             self.state.flow = None
             return self.reply([*said, self.prompt("closed", closed=closed)], Expectation(
                 slot_type="yes_no", phrases=MENU_PHRASES))
         self.state.enter(Mode.ENDED)
-        team_name = self.flows.main.teams.get(team, team.replace("_", " "))
-        said.append(self.prompt("transfer", team=team_name))
-        return [*(Say(s) for s in said), Handover(team, reason, summary)]
+        said.append(self.prompt("transfer", team=self.team_name(team)))
+        return [*self.says(said), Handover(team, reason, summary, language=language)]
+
+    def language_unavailable(self, said: list[str]) -> list[Action]:
+        """No one who speaks the caller's language is there: say so in it, then go on in
+        English. (Issue #13: the offer of a call back in the caller's language goes here.)"""
+        chosen = self.language
+        spoken = self.says([*said, self.prompt("language_unavailable")], chosen)
+        self.state.language = DEFAULT_LANGUAGE
+        self.state.flow = None
+        return [*spoken, *self.menu([self.prompt("menu")])]
+
+    def team_name(self, team: str) -> str:
+        name = self.flows.main.teams.get(team, team.replace("_", " "))
+        return name if isinstance(name, str) else (
+            name.get(self.language) or name.get(DEFAULT_LANGUAGE) or team.replace("_", " "))
 
     def to_agent(self, why: str, reason: str, said: list[str] | None = None) -> list[Action]:
         """Hand over to the team of the request in hand, with a summary for the agent."""

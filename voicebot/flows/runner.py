@@ -14,7 +14,7 @@ from typing import Any
 from voicebot.council.actions import ActionContext, Services
 from voicebot.errors import DataError
 from voicebot.events import CallEventType
-from voicebot.flows.actions import Action, Hangup, Say
+from voicebot.flows.actions import Action, Hangup
 from voicebot.flows.conditions import holds
 from voicebot.flows.registry import FlowSet
 from voicebot.flows.replies import Replies
@@ -102,7 +102,7 @@ class FlowRunner:
             elif isinstance(step, EndStep):
                 said.append(self.replies.fill(step.end))
                 state.enter(Mode.ENDED)
-                return [*(Say(s) for s in said), Hangup("completed")]
+                return [*self.replies.says(said), Hangup("completed")]
             target = self.next_of(step)
             if target in SPECIAL_TARGETS:
                 return self.special(str(target), said)

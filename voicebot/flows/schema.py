@@ -6,9 +6,9 @@ A step's kind is the key it carries (``say``, ``ask``, ``lookup``/``act``, ``tra
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 SlotType = Literal["postcode", "address", "account", "yes_no", "choice", "date", "number", "text"]
 SPECIAL_TARGETS = ("anything_else", "goodbye", "agent")
@@ -19,7 +19,30 @@ GLOBAL_INTENTS = ("agent", "repeat", "goodbye", "menu")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True,
+                              use_attribute_docstrings=True)
+
+
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+"""A two-letter language code: ``en`` (English, every line's default), ``cy`` (Welsh)."""
+DEFAULT_LANGUAGE = "en"
+
+
+class Wording(Strict):
+    """One language's words for a prompt, and the recording that says them."""
+
+    text: str
+    """What the bot says. Always kept: it is the transcript, what the agent desktop shows and
+    what conversation tests check; it is synthesised when there is no recording."""
+    audio: str | list[str] | None = None
+    """Recorded audio (WAV, any sample rate), as a path from the flows folder
+    (``recordings/en/greeting.wav``). A prompt with {placeholders} takes one file per fixed
+    part between them (the placeholders' values are synthesised): a list, in order."""
+
+
+Prompt = str | Wording | dict[LanguageCode, str | Wording]
+"""What the bot says: plain text (English, synthesised), a ``Wording`` (text and recording),
+or one of those per language (``{en: ..., cy: ...}``)."""
 
 
 class IntentDef(Strict):
@@ -61,17 +84,17 @@ class StepBase(Strict):
 
 
 class SayStep(StepBase):
-    say: str
+    say: Prompt
     interruptible: bool = True
 
 
 class AskStep(StepBase):
     ask: str
-    prompt: str
-    reprompt: str | None = None
-    confirm_prompt: str | None = None
+    prompt: Prompt
+    reprompt: Prompt | None = None
+    confirm_prompt: Prompt | None = None
     """Asked when the value heard is uncertain, e.g. "Is that {postcode}?"."""
-    invalid: str | None = None
+    invalid: Prompt | None = None
     """Said when the answer is well-formed but unknown (a postcode not in the council's area)."""
     retries: int = Field(2, ge=0, le=5)
     on_fail: str | None = None
@@ -90,11 +113,11 @@ class TransferStep(StepBase):
     transfer: str
     reason: str
     summary: str = ""
-    say_before: str | None = None
+    say_before: Prompt | None = None
 
 
 class EndStep(StepBase):
-    end: str
+    end: Prompt
 
 
 Step = SayStep | AskStep | LookupStep | TransferStep | EndStep
@@ -113,24 +136,29 @@ class FlowFile(Strict):
 
 
 class MainPrompts(Strict):
-    greeting: str
-    menu: str
-    anything_else: str
-    what_else: str
-    goodbye: str
-    clarify: str
-    not_understood: str
-    not_heard: str
-    silence: str
-    silence_offer: str
-    silence_final: str
-    transfer: str
-    closed: str
-    confirm_no: str
-    clarify_again: str
+    """What the bot says between and around requests (any may be recorded, or per language)."""
+
+    greeting: Prompt
+    menu: Prompt
+    anything_else: Prompt
+    what_else: Prompt
+    goodbye: Prompt
+    clarify: Prompt
+    not_understood: Prompt
+    not_heard: Prompt
+    silence: Prompt
+    silence_offer: Prompt
+    silence_final: Prompt
+    transfer: Prompt
+    closed: Prompt
+    confirm_no: Prompt
+    clarify_again: Prompt
     """The clarifying question asked once more, in other words: "{options}" as in clarify."""
-    out_of_scope: str
+    out_of_scope: Prompt
     """Said to a request understood but not served here; should offer a person."""
+    language_unavailable: Prompt | None = None
+    """Said, in the language chosen, when no one who speaks it is there and the bot cannot go
+    on in it; the call then carries on in English. Needed when ``languages`` offers one."""
 
 
 class OutOfScopeDef(Strict):
@@ -151,12 +179,26 @@ class NotUnderstood(Strict):
     """In the whole call: turns not understood before a person, whatever the request."""
 
 
+class LanguageChoice(Strict):
+    """A language the caller may choose instead of English (the Welsh line: ``cy``)."""
+
+    keypad: str = Field(pattern=r"^[1-9]$")
+    """The key that chooses it; the greeting in that language should say so ("i barhau yn
+    Gymraeg, pwyswch 1")."""
+    words: list[str] = Field(min_length=1)
+    """Words that choose it when said at an open question ("Cymraeg", "Welsh")."""
+
+
 class MainFile(Strict):
     flow: Literal["main"]
     description: str = ""
     prompts: MainPrompts
     globals: dict[Literal["agent", "repeat", "goodbye", "menu"], IntentDef]
-    teams: dict[str, str] = {}
-    """Team key -> how the bot names it ("council tax")."""
+    teams: dict[str, str | dict[LanguageCode, str]] = {}
+    """Team key -> how the bot names it ("council tax"), or per language."""
     out_of_scope: OutOfScopeDef | None = None
     not_understood: NotUnderstood = Field(default_factory=NotUnderstood)
+    languages: dict[LanguageCode, LanguageChoice] = {}
+    """Languages offered besides English (``cy: {keypad: "1", words: [Cymraeg, Welsh]}``).
+    The greeting is then said in each of them first, then in English, and every prompt needs
+    a text in each (``voicebot flows check`` says which do not)."""

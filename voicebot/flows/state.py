@@ -14,7 +14,7 @@ from typing import Any
 
 from voicebot.errors import DataError
 from voicebot.flows.registry import Flow
-from voicebot.flows.schema import AskStep, SlotDef
+from voicebot.flows.schema import DEFAULT_LANGUAGE, AskStep, SlotDef
 
 
 class Mode(StrEnum):
@@ -93,6 +93,9 @@ class CallState:
     not_heard: int = 0
     last_said: list[str] = field(default_factory=list)
     intent: str | None = None
+    language: str = DEFAULT_LANGUAGE
+    """The language the call is held in; the caller may choose another (Welsh) at the
+    greeting or any open question."""
 
     def enter(self, mode: Mode) -> None:
         """Move to ``mode``; a move the table does not allow is a bug, reported as one."""

@@ -70,6 +70,8 @@ class Team:
     key: str
     target: TransferTarget
     hours: OpeningHours
+    language: str = "en"
+    """The language its agents speak to callers (``cy``: the Welsh-speaking queue)."""
 
     @property
     def spoken_name(self) -> str:
@@ -103,6 +105,8 @@ class Handoff:
                               f"timezone {settings.timezone!r} is not a known time zone "
                               "(use a name like Europe/London)") from err
         self.teams = _teams(settings)
+        self.speakers = _speakers(settings)
+        """Agents by (team, language) for callers who chose another language (Welsh)."""
         self.public_url = settings.public_url or ""
         self._synthesize = synthesize
         self._transcripts = transcripts
@@ -113,17 +117,27 @@ class Handoff:
 
     # -- AgentHours --
 
-    def team(self, key: str) -> Team:
-        """The team for ``key``; unknown teams go to ``general`` (or the first configured)."""
+    def team(self, key: str, language: str = "en") -> Team:
+        """The team for ``key``; unknown teams go to ``general`` (or the first configured).
+
+        A caller speaking another language goes to the team's agents who speak it, else to
+        general's; only when no one is configured for that language to the team itself.
+        """
+        if language != "en":
+            for candidate in (key, "general"):
+                if (candidate, language) in self.speakers:
+                    return self.speakers[(candidate, language)]
+            _LOGGER.warning("no transfer target speaks %r (set transfer_targets.%s.%s)",
+                            language, key, language)
         if key in self.teams:
             return self.teams[key]
         fallback = self.teams.get("general") or next(iter(self.teams.values()))
         _LOGGER.warning("no transfer target for team %r; using %r", key, fallback.key)
         return fallback
 
-    def closed_message(self, team: str) -> str | None:
+    def closed_message(self, team: str, language: str = "en") -> str | None:
         """None when someone is there now; otherwise when the line is open, as a sentence."""
-        chosen = self.team(team)
+        chosen = self.team(team, language)
         local = self._now().astimezone(self.zone)
         if chosen.hours.is_open(local):
             return None
@@ -157,10 +171,11 @@ class Handoff:
         transcript: Iterable[Mapping[str, Any]] = (),
     ) -> Outcome:
         """Where the caller goes, what the agent side is told, and the whisper to play first."""
-        team = self.team(handover.team)
+        team = self.team(handover.team, handover.language)
         whisper = whisper_text(handover, team, verified)
         context: dict[str, Any] = {
             "team": team.key,
+            "language": handover.language,
             "reason": redact_numbers(handover.reason),
             "summary": redact_numbers(handover.summary),
             "whisper": redact_numbers(whisper),
@@ -251,10 +266,15 @@ def synthesize_with(synthesizer: Synthesizer) -> Synthesize:
 
 def whisper_text(handover: Handover, team: Team, verified: bool) -> str:
     """What the agent hears: the dialogue's summary, or one made from what is known."""
+    spoken = LANGUAGE_WHISPER.get(handover.language, "")
     if handover.summary.strip():
-        return handover.summary.strip()
+        return spoken + handover.summary.strip()
     checked = "caller verified" if verified else "caller not verified"
-    return f"{team.spoken_name.capitalize()} enquiry, {checked}, {handover.reason}"
+    return f"{spoken}{team.spoken_name.capitalize()} enquiry, {checked}, {handover.reason}"
+
+
+LANGUAGE_WHISPER = {"cy": "Welsh speaking caller. "}
+"""Said first to the agent when the caller chose another language."""
 
 
 def wav_bytes(pcm: bytes, rate: int) -> bytes:
@@ -284,6 +304,24 @@ def _teams(settings: Settings) -> dict[str, Team]:
             raise ConfigError(err.code, f"transfer_targets.{key}.hours: {err.message}") from err
         teams[key] = Team(key, TransferTarget(target.kind, target.address.strip()), hours)
     return teams
+
+
+def _speakers(settings: Settings) -> dict[tuple[str, str], Team]:
+    """The agents who speak another language, per team (``transfer_targets.<team>.cy``)."""
+    speakers = {}
+    for key, target in settings.transfer_targets.items():
+        if target.cy is None:
+            continue
+        where = f"transfer_targets.{key}.cy"
+        if not target.cy.address.strip():
+            raise ConfigError("bad-transfer-target", f"{where}.address is empty")
+        try:
+            hours = OpeningHours.parse(target.cy.hours)
+        except ConfigError as err:
+            raise ConfigError(err.code, f"{where}.hours: {err.message}") from err
+        speakers[(key, "cy")] = Team(key, TransferTarget(target.cy.kind,
+                                                         target.cy.address.strip()), hours, "cy")
+    return speakers
 
 
 def _log_failure(task: asyncio.Task[bytes]) -> None:

@@ -15,7 +15,8 @@ from voicebot.privacy import mask_number
 from voicebot.storage import Row
 
 HANDOFF_SELECT = (
-    "SELECT h.*, c.from_number, c.verified AS call_verified, c.ended_at, c.status "
+    "SELECT h.*, c.from_number, c.verified AS call_verified, c.ended_at, c.status, "
+    "c.language "
     "FROM handoffs h JOIN calls c ON c.sid = h.sid"
 )
 
@@ -49,6 +50,7 @@ def call_json(row: Row) -> dict[str, Any]:
         "transfer": transfer,
         "verified": bool(row["verified"]),
         "slots": loads(row["slots"]),
+        "language": row["language"],
     }
 
 
@@ -83,6 +85,7 @@ def handoff_json(row: Row) -> dict[str, Any]:
         "caller": row["from_number"] if verified else mask_number(row["from_number"]),
         "verified": verified,
         "team": row["team"],
+        "language": row["language"],
         "reason": row["reason"],
         "summary": row["summary"],
         "slots": loads(row["slots"]),

@@ -186,6 +186,11 @@ def _transfer(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> No
     conn.notify(QUEUE_CHANNEL, sid)
 
 
+def _language(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
+    conn.execute("UPDATE calls SET language=? WHERE sid=?",
+                 (str(data.get("language", "en"))[:8], sid))
+
+
 def _call_end(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
     outcome = str(data.get("outcome", ""))
     conn.execute(
@@ -207,5 +212,6 @@ _EVENT_WRITERS: dict[str, Callable[[Connection, str, float, dict[str, Any]], Non
     CallEventType.SLOT: _slot,
     CallEventType.VERIFIED: _verified,
     CallEventType.TRANSFER: _transfer,
+    CallEventType.LANGUAGE: _language,
     CallEventType.CALL_END: _call_end,
 }

@@ -32,6 +32,8 @@ class Hints:
     prompt: str = ""
     is_complete: Callable[[str], bool] | None = field(default=None, compare=False)
     candidates: tuple[str, ...] = field(default=(), repr=False)
+    language: str = "en"
+    """The language to decode in (``cy`` for a call held in Welsh)."""
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,7 @@ class WhisperRecognizer:
         self.tokenizer = Tokenizer(
             hf_tokenizer, self.model.is_multilingual, task="transcribe", language="en"
         )
+        self._tokenizers = {"en": self.tokenizer}
         self.features = FeatureExtractor(feature_size=self.model.n_mels)
         self._rescorer = Rescorer(self.model, self.tokenizer)
         self._digits_only: list[int] | None = None
@@ -182,7 +183,14 @@ class WhisperRecognizer:
         if words:
             encoded = self.tokenizer.encode(" " + words.strip())
             prompt = [self.tokenizer.sot_prev, *encoded[-(223 - 4):]]
-        return [*prompt, *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        return [*prompt, *self._start(hints.language), self.tokenizer.no_timestamps]
+
+    def _start(self, language: str) -> tuple[int, ...]:
+        """The decoder's start tokens for ``language`` (Whisper base knows ``cy``)."""
+        if language not in self._tokenizers and self.model.is_multilingual:
+            self._tokenizers[language] = Tokenizer(self.tokenizer.tokenizer, True,
+                                                   task="transcribe", language=language)
+        return tuple(self._tokenizers.get(language, self.tokenizer).sot_sequence)
 
     def _window(self, frames: int) -> int:
         if not self.options.fitted_window:

@@ -70,7 +70,7 @@ class Speaker:
         self.said: list[str] = []
         self.events, self.seconds = events, seconds
 
-    async def say(self, text: str, interruptible: bool = True) -> bool:
+    async def say(self, text: str, interruptible: bool = True, language: str = "en") -> bool:
         self.said.append(text)
         self.events(CallEvent(CallEventType.SAY, SID, {"text": text}))
         await asyncio.sleep(self.seconds)

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 class Closed:
-    def closed_message(self, team: str) -> str | None:
+    def closed_message(self, team: str, language: str = "en") -> str | None:
         return f"Our {team} team is open Monday to Friday, 9am to 5pm."
 
 
