@@ -13,6 +13,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -81,6 +82,25 @@ OPEN_TIMEOUT = 30.0
 """Seconds opening the file may wait for another process's lock (as migrations do)."""
 
 
+def _write_ahead_log(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL mode, waiting for other openers.
+
+    SQLite answers "locked" at once, without its busy wait, when another connection holds the
+    new file while the mode changes (processes starting together), so the wait is done here.
+    """
+    deadline = time.monotonic() + OPEN_TIMEOUT
+    pause = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
 class SqliteDatabase(Database):
     """The database in one file; ``busy_timeout`` is how long a statement waits for a lock."""
 
@@ -96,7 +116,7 @@ class SqliteDatabase(Database):
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
                                          timeout=OPEN_TIMEOUT)
             self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            _write_ahead_log(self._conn)
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
