@@ -29,6 +29,8 @@ from voicebot.events import EventSink, fan_out
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import FlowRegistry
 from voicebot.handoff import Handoff, synthesize_with
+from voicebot.operations.drain import Drain
+from voicebot.operations.health import make_health_router
 from voicebot.records import CallRecords
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
@@ -64,6 +66,7 @@ class Service:
         self.events: EventSink = fan_out(self.records, self.live)
         self.telephony_stats: Counter[str] = Counter()
         self.calls_in_progress = 0
+        self.drain = Drain(settings.drain.limit_seconds, settings.drain.linger_seconds)
 
     async def handle(self, call: Call) -> Outcome:
         """Runs one call's conversation (Twilio or the browser phone)."""
@@ -82,8 +85,10 @@ class Service:
                 handover=self.handoff.for_call(sid),
                 events=self.events,
             )
+            self.drain.started(sid, session.shut_down, needs_action=call.info.carrier == "twilio")
             return await session.run()
         finally:
+            self.drain.ended(sid)
             listener.close()
             self.calls_in_progress -= 1
 
@@ -129,6 +134,8 @@ def create_app(settings: Settings) -> FastAPI:
         public_url=settings.public_url,
         fallback=service.fallback(),
         stats=service.telephony_stats,
+        gate=service.drain,
+        refusal=settings.drain.new_calls,
     )
     if options.verify_signatures and not options.auth_token:
         _LOGGER.warning(
@@ -143,9 +150,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(make_phone_router(service.handle, service.records,
                                          fallback=options.fallback,
                                          stats=service.telephony_stats))
-    app.include_router(make_whisper_router(service.handoff))
+    app.include_router(make_whisper_router(service.handoff, served=service.drain.whisper_served))
     app.include_router(make_api_router(service.records, settings))
     app.include_router(make_desktop_router(service.records, settings, service.live))
+    app.include_router(make_health_router(service.drain))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

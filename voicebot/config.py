@@ -62,6 +62,27 @@ class AgentAccount(BaseModel):
     name: str = ""
 
 
+class DrainSettings(BaseModel):
+    """What a process does between SIGTERM and exit (see docs/operations.md)."""
+
+    limit_seconds: float = Field(default=600.0, ge=0)
+    """Calls still in progress this long after SIGTERM are handed to a person and recorded
+    with the outcome ``shutdown``; keep the orchestrator's kill timeout above it."""
+    linger_seconds: float = Field(default=60.0, ge=0)
+    """After the last call, how long at most to keep answering the action and whisper URLs
+    that Twilio has still to request for this process's calls (it exits as soon as it has)."""
+    new_calls: str = "busy"
+    """A new call while draining: ``busy`` (Twilio ``<Reject reason="busy">``), ``proxy``
+    (HTTP 503, so nginx retries a sibling) or an https URL to ``<Redirect>`` the call to."""
+
+    @field_validator("new_calls")
+    @classmethod
+    def _known_refusal(cls, value: str) -> str:
+        if value in ("busy", "proxy") or value.startswith(("https://", "http://")):
+            return value.rstrip("/")
+        raise ValueError("must be busy, proxy or the URL of a sibling's voice webhook")
+
+
 class Settings(BaseSettings):
     """Everything the service needs to run; see ``docs/configuration.md``."""
 
@@ -94,6 +115,7 @@ class Settings(BaseSettings):
     asr_workers: int | None = None
     tts_workers: int | None = None
     log_level: str = "INFO"
+    drain: DrainSettings = DrainSettings()
 
     @field_validator("public_url")
     @classmethod

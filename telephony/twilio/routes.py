@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, WebSocket
 from starlette.datastructures import FormData, UploadFile
 from twilio.request_validator import RequestValidator
 
-from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
+from telephony.call import CallGate, CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio import signature, twiml
 from telephony.twilio.outcomes import OutcomeBook
 from telephony.twilio.stream import GuardedObserver, StreamPolicy, await_start, run_call
@@ -47,6 +47,10 @@ class TwilioOptions:
     )
     stats: Counter[str] = field(default_factory=Counter)
     """Dropped-message counts by reason, dropped calls and handler errors (for /metrics)."""
+    gate: CallGate | None = None
+    """Decides whether new calls are taken (a draining process refuses them)."""
+    refusal: str = "busy"
+    """How a refused call is answered: ``busy``, ``proxy`` (503) or a URL to redirect to."""
 
 
 def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOptions
@@ -87,6 +91,11 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     async def voice(request: Request) -> Response:
         form = await signed_form(request)
         call_sid = _required(form, "CallSid")
+        if options.gate is not None and not options.gate.admit(call_sid):
+            options.stats["refused-draining"] += 1
+            _LOGGER.info("call %s: refused (%s): this process is draining", call_sid,
+                         options.refusal)
+            return refuse(options.refusal)
         caller, called = str(form.get("From", "")), str(form.get("To", ""))
         observer.call_ringing(call_sid, caller, called)
         http_base = base(request)
@@ -139,6 +148,10 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
             _LOGGER.warning("call %s: no outcome known at the action URL; using fallback",
                             call_sid)
             outcome = options.fallback
+        if options.gate is not None:
+            dialled = outcome.kind == "transfer" and outcome.target is not None and (
+                outcome.target.kind != "queue")
+            options.gate.action_served(call_sid, whisper=dialled and bool(outcome.whisper_url))
         http_base = base(request)
         body = twiml.for_outcome(
             outcome,
@@ -170,6 +183,21 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
         return Response(status_code=204)
 
     return router
+
+
+def refuse(refusal: str) -> Response:
+    """The answer to a new call on a draining process.
+
+    ``busy`` rejects it (Twilio plays a busy tone; nothing is answered or billed), ``proxy``
+    answers 503 so that nginx retries the webhook on a sibling process, and a URL redirects the
+    call's TwiML there (Twilio requests it with the same parameters, signed for that URL).
+    """
+    if refusal == "proxy":
+        return Response("draining: try another process", status_code=503,
+                        headers={"Retry-After": "0"}, media_type="text/plain")
+    if refusal.startswith(("https://", "http://")):
+        return Response(twiml.redirect(refusal), media_type=_XML)
+    return Response(twiml.reject_busy(), media_type=_XML)
 
 
 async def _read_form(request: Request) -> FormData:

@@ -37,6 +37,10 @@ APOLOGY = (
     "I'm sorry, something has gone wrong on our side. "
     "I'm passing you to a member of our team now, so please stay on the line."
 )
+SHUTDOWN_NOTICE = (
+    "I'm sorry, this service has to restart. "
+    "I'm passing you to a member of our team now, so please stay on the line."
+)
 DIGIT_PAUSE = 3.0
 """Seconds after the last keypress before a shorter-than-expected entry is taken as complete."""
 
@@ -128,6 +132,8 @@ class CallSession:
         self._digits = ""
         self._digit_deadline = 0.0
         self._max_digits = 1
+        self._conversation: asyncio.Task[tuple[Outcome, str]] | None = None
+        self._shutting_down = False
 
     @property
     def sid(self) -> str:
@@ -146,10 +152,13 @@ class CallSession:
             asyncio.create_task(self._pump_carrier(), name=f"carrier-{self.sid}"),
             asyncio.create_task(self._pump_listener(), name=f"listener-{self.sid}"),
         ]
+        self._conversation = asyncio.create_task(self._converse(), name=f"dialogue-{self.sid}")
         try:
-            outcome, label = await self._converse()
+            outcome, label = await self._conversation
         except asyncio.CancelledError:
-            raise
+            if not self._shutting_down or _cancelled_from_outside():
+                raise
+            outcome, label = await self._leave_for_shutdown()
         except Exception as err:
             outcome, label = await self._fail(err)
         finally:
@@ -158,6 +167,17 @@ class CallSession:
             await asyncio.gather(*pumps, return_exceptions=True)
             self._emit(CallEventType.CALL_END, outcome=label, reason=outcome.reason)
         return outcome
+
+    def shut_down(self) -> None:
+        """The service is stopping and this call ran out of time: hand the caller over now.
+
+        The conversation is cancelled wherever it is; ``run`` then says so, transfers the
+        caller to a person and records the call with the outcome ``shutdown``.
+        """
+        if self._conversation is None or self._conversation.done() or self._shutting_down:
+            return
+        self._shutting_down = True
+        self._conversation.cancel()
 
     async def _converse(self) -> tuple[Outcome, str]:
         actions = await self.dialogue.start()
@@ -369,10 +389,26 @@ class CallSession:
         await self._stop_speaking()
         if self._stopped is not None:
             return Outcome("hangup", reason=f"error: {code}"), "error"
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.speaker.say(self.apology, interruptible=False), 20)
         handover = Handover(team="general", reason=f"technical problem ({code})",
                             summary="The automated service had a problem during this call")
+        return await self._pass_on(self.apology, handover), "error"
+
+    async def _leave_for_shutdown(self) -> tuple[Outcome, str]:
+        """The drain limit was reached: tell the caller and hand them to a person."""
+        _LOGGER.warning("call %s: still in progress at the drain limit; handing over", self.sid)
+        await self._stop_speaking()
+        if self._stopped is not None:
+            return Outcome("hangup", reason="caller-hung-up"), "abandoned"
+        with contextlib.suppress(Exception):
+            await self.call.clear()
+        handover = Handover(team="general", reason="service shutdown",
+                            summary="The automated service restarted during this call")
+        return await self._pass_on(SHUTDOWN_NOTICE, handover), "shutdown"
+
+    async def _pass_on(self, notice: str, handover: Handover) -> Outcome:
+        """Say ``notice`` in full (bounded), then transfer to the handover's team."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.speaker.say(notice, interruptible=False), 20)
         try:
             outcome = await self.handover(handover, self.dialogue)
         except Exception:
@@ -382,7 +418,13 @@ class CallSession:
                    summary=handover.summary, verified=False, slots={})
         with contextlib.suppress(Exception):
             await self.call.close()
-        return outcome, "error"
+        return outcome
+
+
+def _cancelled_from_outside() -> bool:
+    """True when the task running the session itself is being cancelled (not the dialogue)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _plain(slots: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS calls (
     started_at REAL NOT NULL,
     ended_at REAL,
     status TEXT,
-    outcome TEXT CHECK (outcome IN ('contained', 'transferred', 'abandoned', 'error')),
+    outcome TEXT CHECK (outcome IN ('contained', 'transferred', 'abandoned', 'error', 'shutdown')),
     reason TEXT,
     team TEXT,
     transfer_reason TEXT,

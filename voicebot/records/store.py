@@ -33,7 +33,8 @@ _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _Write = Callable[[sqlite3.Connection], None]
 
-OUTCOMES = frozenset({"contained", "transferred", "abandoned", "error"})
+OUTCOMES = frozenset({"contained", "transferred", "abandoned", "error", "shutdown"})
+"""How a call ended; ``shutdown``: handed over because the process stopped (drain limit)."""
 
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 """Twilio call statuses after which nothing more will happen on the call."""
