@@ -30,12 +30,16 @@ from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import FlowRegistry
 from voicebot.handoff import Handoff, synthesize_with
 from voicebot.operations.drain import Drain
-from voicebot.operations.health import make_health_router
+from voicebot.operations.metrics import Metrics, drain_figures, queue_figures, telephony_figures
+from voicebot.operations.observed import AudioTap
+from voicebot.operations.routes import make_operations_router
+from voicebot.operations.tracing import tracing_from
 from voicebot.records import CallRecords
+from voicebot.records.handoffs import HandoffQueue
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
 from voicebot.web.api import make_api_router
-from voicebot.web.desktop import make_desktop_router
+from voicebot.web.desktop import QUEUE_HOURS, make_desktop_router
 from voicebot.web.live import LiveQueue
 from voicebot.web.whisper import make_whisper_router
 
@@ -63,17 +67,38 @@ class Service:
         )
         self.flows = FlowRegistry(settings.flows_dir, self.services.actions, self.handoff.teams)
         self.live = LiveQueue()
-        self.events: EventSink = fan_out(self.records, self.live)
         self.telephony_stats: Counter[str] = Counter()
         self.calls_in_progress = 0
         self.drain = Drain(settings.drain.limit_seconds, settings.drain.linger_seconds)
+        self.metrics = self._metrics()
+        self.tracing = tracing_from(settings)
+        sinks: list[EventSink] = [self.records, self.live, self.metrics]
+        if self.tracing is not None:
+            sinks.append(self.tracing[0])
+        self.events: EventSink = fan_out(*sinks)
+
+    def _metrics(self) -> Metrics:
+        metrics = Metrics()
+        self.engines.pool.observe = metrics.inference_job
+        queue = HandoffQueue(self.records)
+        metrics.watch(telephony_figures(self.telephony_stats))
+        metrics.watch(drain_figures(lambda: self.drain.draining))
+        metrics.watch(queue_figures(lambda: queue.waiting(
+            queue.records.now() - QUEUE_HOURS * 3600, with_transcript=False)))
+        return metrics
+
+    def _audio_sent(self, call_sid: str) -> None:
+        self.metrics.audio_sent(call_sid)
+        if self.tracing is not None:
+            self.tracing[0].audio_sent(call_sid)
 
     async def handle(self, call: Call) -> Outcome:
         """Runs one call's conversation (Twilio or the browser phone)."""
         sid = call.info.call_sid
         self.calls_in_progress += 1
-        listener = Listener(self.engines.vad, self.engines.recognizer, self.events, sid,
-                            rate=call.info.rate)
+        call = AudioTap(call, self._audio_sent)
+        listener = Listener(self.engines.vad, self.metrics.timed(self.engines.recognizer),
+                            self.events, sid, rate=call.info.rate)
         try:
             dialogue = Dialogue(self.flows.current, self.services, self.events, sid,
                                 self.handoff)
@@ -125,6 +150,8 @@ def create_app(settings: Settings) -> FastAPI:
             await service.engines.close()
             service.records.close()
             service.services.close()
+            if service.tracing is not None:  # sends the spans still batched
+                await asyncio.to_thread(service.tracing[1].shutdown)
 
     app = FastAPI(title="voicebot", version=__version__, lifespan=lifespan)
     app.state.service = service
@@ -153,7 +180,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(make_whisper_router(service.handoff, served=service.drain.whisper_served))
     app.include_router(make_api_router(service.records, settings))
     app.include_router(make_desktop_router(service.records, settings, service.live))
-    app.include_router(make_health_router(service.drain))
+    app.include_router(make_operations_router(service.drain, service.metrics,
+                                              settings.api_token))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -83,6 +83,15 @@ class DrainSettings(BaseModel):
         raise ValueError("must be busy, proxy or the URL of a sibling's voice webhook")
 
 
+class TracingSettings(BaseModel):
+    """OpenTelemetry traces; off unless an exporter is chosen (then ``voicebot[tracing]``)."""
+
+    exporter: Literal["none", "otlp", "console"] = "none"
+    endpoint: str | None = None
+    """OTLP over HTTP, e.g. ``http://collector:4318/v1/traces``; default: the OTEL_* variables."""
+    service_name: str = "voicebot"
+
+
 class Settings(BaseSettings):
     """Everything the service needs to run; see ``docs/configuration.md``."""
 
@@ -116,6 +125,7 @@ class Settings(BaseSettings):
     tts_workers: int | None = None
     log_level: str = "INFO"
     drain: DrainSettings = DrainSettings()
+    tracing: TracingSettings = TracingSettings()
 
     @field_validator("public_url")
     @classmethod
