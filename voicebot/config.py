@@ -27,6 +27,9 @@ class ModelSettings(BaseModel):
 
     whisper_dir: Path | None = None
     """A faster-whisper (CTranslate2) model directory; default: Whisper base in models/."""
+    asr: str | None = None
+    """A remote recogniser speaking Wyoming (``tcp://gpu-host:10300``) instead of Whisper in
+    this process; see docs/operations.md for what it keeps and loses."""
     piper_voice: Path | None = None
     """A Piper ``.onnx`` voice (its ``.onnx.json`` beside it); default: en_US-joe-medium."""
     vad_model: Path | None = None

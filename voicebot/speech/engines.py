@@ -6,13 +6,13 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from voicebot.audio import float_to_pcm16, pcm16_to_float, resample
 from voicebot.config import Settings
-from voicebot.speech.base import SAMPLE_RATE, Hints
+from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer
 from voicebot.speech.cache import PromptCache
 from voicebot.speech.clauses import sentences
 from voicebot.speech.piper import PiperSynthesizer
@@ -20,8 +20,15 @@ from voicebot.speech.pool import InferencePool
 from voicebot.speech.provision import DeviceChoice, ModelPaths, choose_device, model_paths
 from voicebot.speech.vad import SileroVad
 from voicebot.speech.whisper import WhisperRecognizer
+from voicebot.speech.wyoming import WyomingRecognizer
 
 _LOGGER = logging.getLogger(__name__)
+
+
+class SharedRecognizer(Recognizer, Protocol):
+    """A recogniser the service owns: in this process, or a client of a remote one."""
+
+    async def close(self) -> None: ...
 
 
 @dataclass
@@ -32,7 +39,7 @@ class SpeechEngines:
     device: DeviceChoice
     pool: InferencePool
     vad: SileroVad
-    recognizer: WhisperRecognizer
+    recognizer: SharedRecognizer
     synthesizer: PiperSynthesizer
     cache: PromptCache
 
@@ -47,13 +54,14 @@ class SpeechEngines:
             device=device,
             pool=pool,
             vad=SileroVad(paths.vad_model),
-            recognizer=WhisperRecognizer(paths.whisper_dir, device, pool),
+            recognizer=_recognizer(settings, paths, device, pool),
             synthesizer=PiperSynthesizer(paths.piper_voice, pool),
             cache=PromptCache(),
         )
-        _LOGGER.info("speech models loaded in %.1f s (recogniser on %s/%s: %s)",
-                     time.perf_counter() - started, device.device, device.compute_type,
-                     device.reason)
+        where = (f"remote, Wyoming at {settings.models.asr}" if settings.models.asr
+                 else f"on {device.device}/{device.compute_type}: {device.reason}")
+        _LOGGER.info("speech models loaded in %.1f s (recogniser %s)",
+                     time.perf_counter() - started, where)
         return engines
 
     def render_at(self, text: str, rate: int) -> bytes:
@@ -72,7 +80,8 @@ class SpeechEngines:
         return {
             "device": {"name": self.device.device, "compute_type": self.device.compute_type,
                        "reason": self.device.reason},
-            "models": {"asr": str(self.paths.whisper_dir), "tts": str(self.paths.piper_voice),
+            "models": {"asr": _asr_name(self.recognizer, self.paths),
+                       "tts": str(self.paths.piper_voice),
                        "vad": str(self.paths.vad_model)},
             "tts_sample_rate": self.synthesizer.sample_rate,
             "prompt_cache": len(self.cache),
@@ -83,3 +92,17 @@ class SpeechEngines:
     async def close(self) -> None:
         await self.recognizer.close()
         self.pool.shutdown()
+
+
+def _recognizer(settings: Settings, paths: ModelPaths, device: DeviceChoice,
+                pool: InferencePool) -> SharedRecognizer:
+    """Whisper in this process, or the remote recogniser ``models.asr`` names."""
+    if settings.models.asr:
+        return WyomingRecognizer(settings.models.asr)
+    return WhisperRecognizer(paths.whisper_dir, device, pool)
+
+
+def _asr_name(recognizer: SharedRecognizer, paths: ModelPaths) -> str:
+    if isinstance(recognizer, WyomingRecognizer):
+        return recognizer.uri
+    return str(paths.whisper_dir)
