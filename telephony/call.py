@@ -102,6 +102,10 @@ class CallGate(Protocol):
         """A voice webhook for a new call: False when the process is draining."""
         ...
 
+    def accepting(self) -> bool:
+        """False while draining (a proxy may then give new media streams to a sibling)."""
+        ...
+
     def action_served(self, call_sid: str, whisper: bool) -> None:
         """Twilio has had the call's ``<Connect action>`` answer; with ``whisper`` it will
         come back for the agent's whisper when the agent answers."""

@@ -111,6 +111,12 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
 
     @router.websocket("/media")
     async def media(websocket: WebSocket) -> None:
+        if options.refusal == "proxy" and options.gate and not options.gate.accepting():
+            # Behind a proxy any process may take the stream, whoever answered the webhook:
+            # a draining one refuses the handshake so that the proxy tries a sibling.
+            options.stats["refused-draining"] += 1
+            await websocket.send_denial_response(Response("draining", status_code=503))
+            return
         if options.verify_signatures:
             url = signature.signed_url(websocket.url, websocket.headers, options.public_url,
                                        websocket=True)

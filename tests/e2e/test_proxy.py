@@ -7,6 +7,7 @@ test is about the proxy; tests/e2e/test_processes.py runs whole voicebot process
 
 from __future__ import annotations
 
+import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -37,6 +38,7 @@ class Backend:
     drain: Drain
     recorder: Recorder
     bot: EchoBot
+    options: TwilioOptions
 
 
 @dataclass
@@ -50,11 +52,11 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
     async with AsyncExitStack() as stack:
         backends, addresses = [], []
         for _ in range(2):
-            backend = Backend(Drain(limit=5.0, linger=0.0), Recorder(),
-                              EchoBot(greeting_seconds=0.4))
+            drain = Drain(limit=5.0, linger=0.0)
+            backend = Backend(drain, Recorder(), EchoBot(greeting_seconds=0.4), TwilioOptions(
+                auth_token=TOKEN, gate=drain, refusal="proxy"))
             app = FastAPI()
-            app.include_router(make_router(backend.bot, backend.recorder, TwilioOptions(
-                auth_token=TOKEN, gate=backend.drain, refusal="proxy")))
+            app.include_router(make_router(backend.bot, backend.recorder, backend.options))
             url = await stack.enter_async_context(serving(app))
             backends.append(backend)
             addresses.append(url.removeprefix("http://"))
@@ -102,3 +104,18 @@ async def test_a_forged_webhook_is_still_refused_through_the_proxy(site: Site) -
         metrics = await http.get(f"{site.url}/metrics")
     assert forged.status_code == 403
     assert metrics.status_code == 404  # scraped per process, never through the proxy
+
+
+async def test_media_streams_go_to_the_process_that_is_not_draining(site: Site) -> None:
+    draining, taking = site.backends
+    draining.drain.begin()
+    async with TwilioClient(site.url, TOKEN) as twilio:
+        answer = await twilio.ring()  # taken by the process that is not draining
+        for _ in range(4):  # then Twilio's stream handshake, which nginx may send anywhere
+            stream = await twilio.open_stream(answer.stream_url, answer.parameters)
+            await stream.send_stop()
+            await stream.close()
+    await asyncio.sleep(0.3)
+    assert len(taking.bot.calls) == 4 and draining.bot.calls == []
+    # nginx did offer the draining process some of them (least_conn ties alternate)
+    assert draining.options.stats["refused-draining"] >= 1

@@ -78,6 +78,10 @@ class Drain:
         self._ringing[call_sid] = self._clock()
         return True
 
+    def accepting(self) -> bool:
+        """``CallGate``: new calls are welcome (not draining)."""
+        return not self.draining
+
     def action_served(self, call_sid: str, whisper: bool) -> None:
         """Twilio has asked what to do after the stream (``CallGate``)."""
         self._awaiting_action.pop(call_sid, None)
