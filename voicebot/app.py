@@ -69,7 +69,8 @@ class Service:
         self.live = LiveQueue()
         self.telephony_stats: Counter[str] = Counter()
         self.calls_in_progress = 0
-        self.drain = Drain(settings.drain.limit_seconds, settings.drain.linger_seconds)
+        self.drain = Drain(settings.drain.limit_seconds, settings.drain.linger_seconds,
+                           streams_elsewhere=settings.drain.new_calls == "proxy")
         self.metrics = self._metrics()
         self.tracing = tracing_from(settings)
         sinks: list[EventSink] = [self.records, self.live, self.metrics]

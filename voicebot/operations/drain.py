@@ -44,10 +44,13 @@ class _Live:
 class Drain:
     """Counts the calls of one process and decides when it may exit."""
 
-    def __init__(self, limit: float, linger: float,
+    def __init__(self, limit: float, linger: float, *, streams_elsewhere: bool = False,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.linger = linger
+        self.streams_elsewhere = streams_elsewhere
+        """Behind a proxy a draining process refuses new media streams (a sibling takes them),
+        so the streams of calls it answered just before the signal are not waited for."""
         self._clock = clock
         self.state = DrainState.SERVING
         self._ringing: dict[str, float] = {}
@@ -163,7 +166,7 @@ class Drain:
         cutoff = self._clock() - START_WINDOW
         for sid in [s for s, at in self._ringing.items() if at < cutoff]:
             del self._ringing[sid]
-        return bool(self._ringing)
+        return bool(self._ringing) and not (self.draining and self.streams_elsewhere)
 
     async def _until(self, done: Callable[[], bool], deadline: Callable[[], float]) -> None:
         while not done():

@@ -86,3 +86,12 @@ async def test_hurrying_hands_over_at_once() -> None:
     drain.hurry()
     await asyncio.wait_for(finishing, 3)
     assert drain.cut == ["CA1"]
+
+
+async def test_behind_a_proxy_the_streams_of_answered_calls_go_to_a_sibling() -> None:
+    drain = Drain(limit=5.0, linger=0.0, streams_elsewhere=True)
+    assert drain.admit("CA1")
+    began = time.monotonic()
+    await asyncio.wait_for(drain.finish(), 2)
+    assert time.monotonic() - began < 0.5
+    assert not drain.accepting()
