@@ -18,6 +18,7 @@ from telephony.browser.routes import make_router as make_phone_router
 from telephony.twilio.routes import TwilioOptions
 from telephony.twilio.routes import make_router as make_twilio_router
 from voicebot import __version__
+from voicebot.call.handing import SHUTDOWN_NOTICE
 from voicebot.call.listener import Listener
 from voicebot.call.session import APOLOGY, CallSession
 from voicebot.call.speaker import Speaker
@@ -120,7 +121,7 @@ class Service:
 
     def fixed_prompts(self) -> list[str]:
         """Prompts every call may hear, synthesised once at start-up."""
-        prompts = [APOLOGY]
+        prompts = [APOLOGY, SHUTDOWN_NOTICE]
         with contextlib.suppress(Exception):
             prompts.extend(self.flows.current.fixed_prompts())
         return prompts

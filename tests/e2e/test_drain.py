@@ -22,7 +22,7 @@ from telephony.twilio.caller import ScriptedCaller, Silence, Speech
 from telephony.twilio.client import TwilioClient
 from tests.e2e.processes import TOKEN, ServeProcess, serve
 from tests.voicebot.speech.conftest import phone_line
-from voicebot.call.session import SHUTDOWN_NOTICE
+from voicebot.call.handing import SHUTDOWN_NOTICE
 from voicebot.records import CallRecords
 from voicebot.speech.engines import SpeechEngines
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from telephony import AudioIn, Call, DigitIn, MarkPlayed, Outcome, StreamStopped
+from voicebot.call import handing
 from voicebot.call.listener import Heard, NotHeard, SpeechStarted
 from voicebot.errors import VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
@@ -35,10 +36,6 @@ _LOGGER = logging.getLogger(__name__)
 
 APOLOGY = (
     "I'm sorry, something has gone wrong on our side. "
-    "I'm passing you to a member of our team now, so please stay on the line."
-)
-SHUTDOWN_NOTICE = (
-    "I'm sorry, this service has to restart. "
     "I'm passing you to a member of our team now, so please stay on the line."
 )
 DIGIT_PAUSE = 3.0
@@ -156,7 +153,7 @@ class CallSession:
         try:
             outcome, label = await self._conversation
         except asyncio.CancelledError:
-            if not self._shutting_down or _cancelled_from_outside():
+            if not self._shutting_down or handing.cancelled_from_outside():
                 raise
             outcome, label = await self._leave_for_shutdown()
         except Exception as err:
@@ -169,11 +166,7 @@ class CallSession:
         return outcome
 
     def shut_down(self) -> None:
-        """The service is stopping and this call ran out of time: hand the caller over now.
-
-        The conversation is cancelled wherever it is; ``run`` then says so, transfers the
-        caller to a person and records the call with the outcome ``shutdown``.
-        """
+        """The drain limit: cancel the conversation; ``run`` then hands the caller over."""
         if self._conversation is None or self._conversation.done() or self._shutting_down:
             return
         self._shutting_down = True
@@ -225,7 +218,7 @@ class CallSession:
             reason=action.reason,
             summary=action.summary,
             verified=self.dialogue.verified,
-            slots=_plain(self.dialogue.slots),
+            slots=handing.plain_slots(self.dialogue.slots),
         )
         await self.call.close()
         return outcome, "transferred"
@@ -389,9 +382,7 @@ class CallSession:
         await self._stop_speaking()
         if self._stopped is not None:
             return Outcome("hangup", reason=f"error: {code}"), "error"
-        handover = Handover(team="general", reason=f"technical problem ({code})",
-                            summary="The automated service had a problem during this call")
-        return await self._pass_on(self.apology, handover), "error"
+        return await handing.pass_on(self, self.apology, handing.technical_problem(code)), "error"
 
     async def _leave_for_shutdown(self) -> tuple[Outcome, str]:
         """The drain limit was reached: tell the caller and hand them to a person."""
@@ -401,37 +392,4 @@ class CallSession:
             return Outcome("hangup", reason="caller-hung-up"), "abandoned"
         with contextlib.suppress(Exception):
             await self.call.clear()
-        handover = Handover(team="general", reason="service shutdown",
-                            summary="The automated service restarted during this call")
-        return await self._pass_on(SHUTDOWN_NOTICE, handover), "shutdown"
-
-    async def _pass_on(self, notice: str, handover: Handover) -> Outcome:
-        """Say ``notice`` in full (bounded), then transfer to the handover's team."""
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.speaker.say(notice, interruptible=False), 20)
-        try:
-            outcome = await self.handover(handover, self.dialogue)
-        except Exception:
-            _LOGGER.exception("call %s: handover after error failed", self.sid)
-            outcome = Outcome("transfer", reason=handover.reason)
-        self._emit(CallEventType.TRANSFER, team=handover.team, reason=handover.reason,
-                   summary=handover.summary, verified=False, slots={})
-        with contextlib.suppress(Exception):
-            await self.call.close()
-        return outcome
-
-
-def _cancelled_from_outside() -> bool:
-    """True when the task running the session itself is being cancelled (not the dialogue)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
-def _plain(slots: Any) -> dict[str, Any]:
-    """Slots as JSON-safe values for records and the agent desktop."""
-    try:
-        items = dict(slots)
-    except (TypeError, ValueError):
-        return {}
-    return {key: value if isinstance(value, (str, int, float, bool)) or value is None
-            else str(value) for key, value in items.items()}
+        return await handing.pass_on(self, handing.SHUTDOWN_NOTICE, handing.RESTART), "shutdown"
