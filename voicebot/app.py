@@ -178,7 +178,8 @@ def create_app(settings: Settings) -> FastAPI:
             raise ConfigError("twilio-token-missing", str(err)) from err
     app.include_router(make_phone_router(service.handle, service.records,
                                          fallback=options.fallback,
-                                         stats=service.telephony_stats))
+                                         stats=service.telephony_stats,
+                                         gate=service.drain))
     app.include_router(make_whisper_router(service.handoff, served=service.drain.whisper_served))
     app.include_router(make_api_router(service.records, settings))
     app.include_router(make_desktop_router(service.records, settings, service.live))

@@ -18,7 +18,7 @@ from importlib.resources import files
 from fastapi import APIRouter, Request, Response, WebSocket
 from fastapi.responses import RedirectResponse
 
-from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
+from telephony.call import CallGate, CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio.outcomes import OutcomeBook
 from telephony.twilio.stream import GuardedObserver, StreamPolicy, await_start, run_call
 
@@ -41,6 +41,7 @@ def make_router(
     fallback: Outcome | None = None,
     lead: float = 0.2,
     stats: Counter[str] | None = None,
+    gate: CallGate | None = None,
 ) -> APIRouter:
     """``/phone`` routes running ``handler`` for each browser call."""
     guarded = GuardedObserver(observer) if observer is not None else None
@@ -68,6 +69,10 @@ def make_router(
 
     @router.websocket("/media")
     async def media(websocket: WebSocket) -> None:
+        if gate is not None and not gate.accepting():
+            # Draining: refuse before anything is recorded; a proxy tries a sibling.
+            await websocket.send_denial_response(Response("draining", status_code=503))
+            return
         await websocket.accept()
         start = await await_start(websocket, policy)
         if start is None:

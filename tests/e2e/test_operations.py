@@ -18,6 +18,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from telephony.twilio.caller import ScriptedCaller, Speech
 from telephony.twilio.client import TwilioClient
@@ -90,6 +92,12 @@ async def test_a_call_shows_in_metrics_and_in_traces(
                 [person], hang_up=False)
         async with httpx.AsyncClient() as http:
             scraped = await http.get(f"{url}/metrics")
+        app.state.service.drain.begin()
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(url.replace("http://", "ws://") + "/phone/media", proxy=None)
+        calls = app.state.service.records.list_calls()
+    assert refused.value.response.status_code == 503  # draining: no new browser calls either
+    assert [c["call_sid"] for c in calls] == [report.call_sid]
     assert scraped.status_code == 200
     text = scraped.text
     assert 'voicebot_calls_total{outcome="transferred"} 1.0' in text
