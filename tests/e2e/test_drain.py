@@ -89,7 +89,7 @@ async def test_sigterm_mid_call_finishes_the_calls_and_records_them(
     tmp_path: Path, engines: SpeechEngines
 ) -> None:
     with serve(tmp_path, transfer_targets={"general": AGENT},
-               drain={"limit_seconds": 25, "linger_seconds": 30}) as served:
+               drain={"limit_seconds": 28, "linger_seconds": 30}) as served:
         asked, cut = await drained_calls(served, engines)
         assert served.wait(60) == 0, served.output()
     log = served.output()
