@@ -71,7 +71,7 @@ class Service:
         self.telephony_stats: Counter[str] = Counter()
         self.calls_in_progress = 0
         self.drain = Drain(settings.drain.limit_seconds, settings.drain.linger_seconds,
-                           streams_elsewhere=settings.drain.new_calls == "proxy")
+                           siblings=settings.drain.new_calls == "proxy")
         self.metrics = self._metrics()
         self.tracing = tracing_from(settings)
         sinks: list[EventSink] = [self.records, self.live, self.metrics]

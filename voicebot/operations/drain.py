@@ -44,13 +44,15 @@ class _Live:
 class Drain:
     """Counts the calls of one process and decides when it may exit."""
 
-    def __init__(self, limit: float, linger: float, *, streams_elsewhere: bool = False,
+    def __init__(self, limit: float, linger: float, *, siblings: bool = False,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.linger = linger
-        self.streams_elsewhere = streams_elsewhere
-        """Behind a proxy a draining process refuses new media streams (a sibling takes them),
-        so the streams of calls it answered just before the signal are not waited for."""
+        self.siblings = siblings
+        """Other processes behind the same proxy share this one's calls: a draining process
+        refuses new media streams (a sibling takes them, so the streams of calls answered just
+        before the signal are not waited for), and any sibling answers the action and whisper
+        URLs from the shared store (so there is no lingering for them)."""
         self._clock = clock
         self.state = DrainState.SERVING
         self._ringing: dict[str, float] = {}
@@ -88,7 +90,7 @@ class Drain:
     def action_served(self, call_sid: str, whisper: bool) -> None:
         """Twilio has asked what to do after the stream (``CallGate``)."""
         self._awaiting_action.pop(call_sid, None)
-        if whisper:
+        if whisper and not self.siblings:
             self._awaiting_whisper[call_sid] = self._clock()
         self._forget_old()
         self._wake()
@@ -108,7 +110,7 @@ class Drain:
 
     def ended(self, call_sid: str) -> None:
         live = self._live.pop(call_sid, None)
-        if live is not None and live.needs_action:
+        if live is not None and live.needs_action and not self.siblings:
             self._awaiting_action[call_sid] = self._clock()
         self._forget_old()
         self._wake()
@@ -166,7 +168,7 @@ class Drain:
         cutoff = self._clock() - START_WINDOW
         for sid in [s for s, at in self._ringing.items() if at < cutoff]:
             del self._ringing[sid]
-        return bool(self._ringing) and not (self.draining and self.streams_elsewhere)
+        return bool(self._ringing) and not (self.draining and self.siblings)
 
     async def _until(self, done: Callable[[], bool], deadline: Callable[[], float]) -> None:
         while not done():

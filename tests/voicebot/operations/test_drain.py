@@ -88,9 +88,11 @@ async def test_hurrying_hands_over_at_once() -> None:
     assert drain.cut == ["CA1"]
 
 
-async def test_behind_a_proxy_the_streams_of_answered_calls_go_to_a_sibling() -> None:
-    drain = Drain(limit=5.0, linger=0.0, streams_elsewhere=True)
-    assert drain.admit("CA1")
+async def test_behind_a_proxy_siblings_take_new_streams_and_follow_up_requests() -> None:
+    drain = Drain(limit=5.0, linger=5.0, siblings=True)
+    assert drain.admit("CA1")  # its stream will go to a sibling
+    drain.started("CA2", lambda: None, needs_action=True)
+    drain.ended("CA2")  # its action URL may be answered by any process
     began = time.monotonic()
     await asyncio.wait_for(drain.finish(), 2)
     assert time.monotonic() - began < 0.5
