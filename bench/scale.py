@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.latency import SCRIPTS, one_call, percentile, start_service, wait_ready
 from bench.voices import piper_voices
-from telephony.twilio.caller import Keys, Speech
+from telephony.twilio.caller import CallReport, Keys, Speech
 from tests.conftest import unused_port
 from tests.e2e import proxy
 from tests.e2e.wyoming_server import wyoming_whisper
@@ -109,7 +109,7 @@ async def run_level(url: str, pids: list[int], count: int,
                     scripts: list[list[Speech | Keys]]) -> Level:
     before = cpu_seconds(pids)
 
-    async def timed(index: int) -> tuple[float, object]:
+    async def timed(index: int) -> tuple[float, CallReport]:
         begun = time.monotonic()
         report = await one_call(url, scripts[index % len(scripts)], stagger=index * 0.37)
         return time.monotonic() - begun - index * 0.37, report
@@ -118,10 +118,9 @@ async def run_level(url: str, pids: list[int], count: int,
     cpu = cpu_seconds(pids) - before
     call_seconds = sum(seconds for seconds, _ in results)
     reports = [report for _, report in results]
-    latencies = [r.latency for rep in reports for r in rep.replies[1:]  # type: ignore[attr-defined]
+    latencies = [r.latency for rep in reports for r in rep.replies[1:]
                  if r.latency is not None and not r.after.startswith("keys")]
-    missing = sum(1 for rep in reports for r in rep.replies[1:]  # type: ignore[attr-defined]
-                  if r.latency is None)
+    missing = sum(1 for rep in reports for r in rep.replies[1:] if r.latency is None)
     return Level(count, len(latencies), statistics.median(latencies),
                  percentile(latencies, 0.95), missing, cpu / call_seconds, call_seconds)
 
