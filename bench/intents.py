@@ -1,8 +1,9 @@
 """Intent accuracy on held-out caller phrasings, routed exactly as the engine does at the menu.
 
-Globals (agent, repeat, goodbye, menu) first as the engine takes them between requests
-(``pick_global``), then the flows' intents at ROUTE_SCORE with MARGIN; anything below is "none"
-(the engine would ask a clarifying question). The phrasings in bench/data/intents_heldout.yaml
+Each phrasing is read by the product's own path (``voicebot.flows.reading.read`` after the
+routers' ``prepare``) as an answer to the menu, and ``reading.routed`` gives what the dialogue
+would act on: a global request, a service, or "none" (the engine would ask a clarifying
+question); ``out_of_scope`` counts as "none" here. The phrasings in bench/data/intents_heldout.yaml
 are not in the flows.
 
     .venv/bin/python bench/intents.py
@@ -10,6 +11,7 @@ are not in the flows.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -22,22 +24,23 @@ sys.path.insert(0, str(ROOT))
 
 from voicebot.council.actions import Services  # noqa: E402
 from voicebot.council.data import CouncilData  # noqa: E402
-from voicebot.flows.engine import MARGIN, ROUTE_SCORE, pick_global  # noqa: E402
+from voicebot.flows.actions import CallerTurn  # noqa: E402
+from voicebot.flows.reading import (  # noqa: E402
+    OUT_OF_SCOPE,
+    Question,
+    heard_words,
+    prepare,
+    read,
+    routed,
+)
 from voicebot.flows.registry import FlowSet, build  # noqa: E402
-from voicebot.language.spoken import normalise  # noqa: E402
 
 
 def route(flows: FlowSet, text: str) -> str:
-    heard = [normalise(text)]
-    found = pick_global(flows, heard, relaxed=True)
-    if found is not None:
-        return found.intent
-    ranked = flows.router.rank(heard[0])
-    best = ranked[0]
-    runner = ranked[1].score if len(ranked) > 1 else 0.0
-    if best.score >= ROUTE_SCORE and best.score - runner >= MARGIN:
-        return best.intent
-    return "none"
+    turn = CallerTurn(text=text)
+    asyncio.run(prepare(flows, heard_words(turn)))
+    got = routed(read(turn, Question(), flows, CouncilData()))
+    return "none" if got == OUT_OF_SCOPE else got
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from voicebot.council.data import CouncilData
 from voicebot.flows.actions import CallerTurn, Handover, Hangup, Listen, Say
 from voicebot.flows.conversation_tests import fixed_today, load_tests, run_test
 from voicebot.flows.engine import Dialogue
+from voicebot.flows.reading import explain
 from voicebot.flows.registry import FlowSet, build
 
 TEAMS_FALLBACK = ("general", "bins", "council_tax")
@@ -63,9 +65,11 @@ async def _run_tests(folder: Path, settings: Settings) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         council = CouncilData.load(settings.data_dir, today=fixed_today)
         passed = failed = 0
-        for file, case in load_tests(folder / "tests"):
-            result = await run_test(case, file, built,
-                                    lambda: Services(council, Path(scratch) / "cases.db"))
+        for number, (file, case) in enumerate(load_tests(folder / "tests")):
+            # Each test gets its own case store, so one test's report is not another's
+            # "already reported" (as in the pytest run).
+            cases = Path(scratch) / f"cases-{number}.db"
+            result = await run_test(case, file, built, functools.partial(Services, council, cases))
             if result.passed:
                 passed += 1
                 print(f"PASS {file.name}: {result.name}")
@@ -79,10 +83,10 @@ async def _run_tests(folder: Path, settings: Settings) -> int:
 
 
 def chat_command(args: argparse.Namespace) -> int:
-    return asyncio.run(_chat(_settings(args)))
+    return asyncio.run(_chat(_settings(args), explaining=bool(args.explain)))
 
 
-async def _chat(settings: Settings) -> int:
+async def _chat(settings: Settings, explaining: bool = False) -> int:
     from voicebot.handoff import Handoff
 
     council = CouncilData.load(settings.data_dir)
@@ -115,16 +119,21 @@ async def _chat(settings: Settings) -> int:
             return 0
         if not line:
             actions = await dialogue.silence()
-        elif set(line) <= set("0123456789*#"):
-            actions = await dialogue.hear(CallerTurn(digits=line))
-        else:
-            actions = await dialogue.hear(CallerTurn(text=line))
+            continue
+        keyed = set(line) <= set("0123456789*#")
+        actions = await dialogue.hear(CallerTurn(digits=line) if keyed else CallerTurn(text=line))
+        if explaining and dialogue.reading is not None:
+            for explained in explain(dialogue.reading):
+                print(f"     | {explained}")
+            print(f"     | mode now: {dialogue.mode}")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chat = commands.add_parser("chat", help="talk to the flows by typing")
     chat.add_argument("--data", type=Path, help="council data directory (default: seeds/)")
     chat.add_argument("--flows", type=Path, help="flows directory (default: flows/)")
+    chat.add_argument("--explain", action="store_true",
+                      help="show how each turn was read (intents, slot value, yes/no, ...)")
     chat.set_defaults(run=chat_command)
     flows = commands.add_parser("flows", help="check or test the YAML call flows")
     sub = flows.add_subparsers(dest="flows_command", required=True)

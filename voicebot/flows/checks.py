@@ -2,7 +2,9 @@
 
 One function per rule, each returning problems with a place and a hint, so staff see every
 mistake at once: unknown step in ``next``, ``if`` without ``else``, unreachable steps, unknown
-slot in a template or condition, unknown action, duplicate step id, transfer to no team.
+slot in a template or condition, unknown action, duplicate step id, transfer to no team, an
+intent named like a global request, an out-of-scope example that a flow serves, a call-wide
+patience that leaves no room for clarifying.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Callable, Iterable
 from voicebot.flows.conditions import ConditionError, names
 from voicebot.flows.loader import LoadedFlow, LoadedMain, Problem
 from voicebot.flows.schema import (
+    GLOBAL_INTENTS,
+    OUT_OF_SCOPE,
     SPECIAL_TARGETS,
     AskStep,
     Branch,
@@ -164,9 +168,43 @@ def address_slots(flow: LoadedFlow, **_: object) -> list[Problem]:
             slot.at is None or slot.at not in flow.spec.slots)]
 
 
+def reserved_intents(flow: LoadedFlow, **_: object) -> list[Problem]:
+    reserved = {OUT_OF_SCOPE, *GLOBAL_INTENTS}
+    return [flow.where.at_key("intents", name, message=(
+        f"'{name}' is a name main.yaml uses for requests that work anywhere; give this intent "
+        "another name")) for name in flow.spec.intents if name in reserved]
+
+
+def out_of_scope_overlap(main: LoadedMain, flows: list[LoadedFlow]) -> list[Problem]:
+    """An example can't be both served by a flow and "not served on this line"."""
+    if main.spec.out_of_scope is None:
+        return []
+    served = {" ".join(example.lower().split()): (flow.file.name, name) for flow in flows
+              for name, intent in flow.spec.intents.items() for example in intent.examples}
+    problems = []
+    for index, example in enumerate(main.spec.out_of_scope.examples):
+        found = served.get(" ".join(example.lower().split()))
+        if found is not None:
+            problems.append(main.where.at("out_of_scope", "examples", index, message=(
+                f"'{example}' is also an example of intent '{found[1]}' in {found[0]}; remove "
+                "it from one of them")))
+    return problems
+
+
+def patience(main: LoadedMain) -> list[Problem]:
+    """The call-wide limit must leave room for the per-request clarifying and menu turns."""
+    limits = main.spec.not_understood
+    needed = limits.clarify + limits.menu + 1
+    if limits.per_call >= needed:
+        return []
+    return [main.where.at("not_understood", "per_call", message=(
+        f"per_call {limits.per_call} is reached before the caller has been asked to clarify "
+        f"({limits.clarify}) and offered the menu ({limits.menu}); make it at least {needed}"))]
+
+
 RULES: list[Callable[..., list[Problem]]] = [
     duplicate_ids, unresolved_next, if_without_else, unreachable_steps, unknown_names,
-    unknown_actions, unknown_teams, address_slots,
+    unknown_actions, unknown_teams, address_slots, reserved_intents,
 ]
 
 
@@ -185,6 +223,8 @@ def check(flows: list[LoadedFlow], main: LoadedMain | None, actions: Iterable[st
                 problems.append(flow.where.at("intents", name, message=(
                     f"intent '{name}' is also defined in {intents[name].file.name}")))
             intents[name] = flow
+    if main is not None:
+        problems += out_of_scope_overlap(main, flows) + patience(main)
     if main is None and flows:
         problems.append(Problem(flows[0].file.parent / "main.yaml", 1, 1,
                                 "main.yaml (greeting, global intents, prompts) is missing"))

@@ -134,7 +134,8 @@ def _allowed(item: Any, prefix: tuple[str | int, ...]) -> list[str]:
     return ["id", "next", "prompt", "reprompt", "confirm_prompt", "invalid", "retries", "on_fail",
             "into", "url", "send", "timeout", "reason", "summary", "say_before", "interruptible",
             "examples", "keywords", "start", "name", "type", "at", "options", "digits", "confirm",
-            "flow", "description", "intents", "slots", "steps", "prompts", "globals", "teams"]
+            "flow", "description", "intents", "slots", "steps", "prompts", "globals", "teams",
+            "out_of_scope", "not_understood", "clarify", "menu", "per_call"]
 
 
 def load_flow(file: Path) -> LoadedFlow | LoadedMain | list[Problem]:

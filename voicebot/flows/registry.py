@@ -18,7 +18,16 @@ from typing import Any
 from voicebot.errors import FlowCheckError
 from voicebot.flows.checks import check
 from voicebot.flows.loader import LoadedFlow, LoadedMain, Problem, load_flow
-from voicebot.flows.schema import AskStep, EndStep, IntentDef, MainFile, SayStep, SlotDef, Step
+from voicebot.flows.schema import (
+    OUT_OF_SCOPE,
+    AskStep,
+    EndStep,
+    IntentDef,
+    MainFile,
+    SayStep,
+    SlotDef,
+    Step,
+)
 from voicebot.flows.templates import PLACEHOLDER
 from voicebot.language.intents import IntentRouter, IntentSpec
 
@@ -88,8 +97,12 @@ def build(folder: Path, actions: Iterable[str], teams: Iterable[str]) -> FlowSet
                                  f.steps, f.ids) for f in flows}
     intents = {name: (by_name[f.spec.flow], spec) for f in flows
                for name, spec in f.spec.intents.items()}
-    router = IntentRouter({n: IntentSpec(tuple(s.examples), tuple(s.keywords))
-                           for n, (_, s) in intents.items()})
+    specs = {n: IntentSpec(tuple(s.examples), tuple(s.keywords)) for n, (_, s) in intents.items()}
+    if main.spec.out_of_scope is not None:
+        # Ranked with the services, so "not served here" is recognised as surely as a service.
+        outside = main.spec.out_of_scope
+        specs[OUT_OF_SCOPE] = IntentSpec(tuple(outside.examples), tuple(outside.keywords))
+    router = IntentRouter(specs)
     globals_router = IntentRouter({n: IntentSpec(tuple(s.examples), tuple(s.keywords))
                                    for n, s in main.spec.globals.items()})
     return FlowSet(main.spec, by_name, intents, router, globals_router,

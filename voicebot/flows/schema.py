@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 SlotType = Literal["postcode", "address", "account", "yes_no", "choice", "date", "number", "text"]
 SPECIAL_TARGETS = ("anything_else", "goodbye", "agent")
 """Step ids every flow may jump to: the anything-else question, the goodbye, an agent."""
+OUT_OF_SCOPE = "out_of_scope"
+"""The pseudo-intent for requests understood but not served on this line (main.yaml)."""
+GLOBAL_INTENTS = ("agent", "repeat", "goodbye", "menu")
 
 
 class Strict(BaseModel):
@@ -35,7 +38,9 @@ class SlotDef(Strict):
     options: list[str] = []
     digits: int | None = None
     """For ``account``: how many digits make a whole number (keypad entry ends there)."""
-    confirm: Literal["always", "unsure", "never"] = "unsure"
+    confirm: Literal["always", "unsure", "spoken", "never"] = "unsure"
+    """Read the value back: always, when unsure of it, whenever it was spoken (not keyed),
+    or never."""
 
 
 class Branch(Strict):
@@ -122,6 +127,28 @@ class MainPrompts(Strict):
     transfer: str
     closed: str
     confirm_no: str
+    clarify_again: str
+    """The clarifying question asked once more, in other words: "{options}" as in clarify."""
+    out_of_scope: str
+    """Said to a request understood but not served here; should offer a person."""
+
+
+class OutOfScopeDef(Strict):
+    """Requests this line does not serve, ranked like an intent so they are recognised."""
+
+    examples: list[str] = Field(min_length=1)
+    keywords: list[str] = []
+
+
+class NotUnderstood(Strict):
+    """How patient the bot is with words it cannot place."""
+
+    clarify: int = Field(default=2, ge=0, le=3)
+    """Per request: clarifying questions ("Is it about A, or B?"), the second in other words."""
+    menu: int = Field(default=1, ge=0, le=3)
+    """Per request: then the menu is offered this many times; then a person."""
+    per_call: int = Field(default=4, ge=1, le=10)
+    """In the whole call: turns not understood before a person, whatever the request."""
 
 
 class MainFile(Strict):
@@ -131,3 +158,5 @@ class MainFile(Strict):
     globals: dict[Literal["agent", "repeat", "goodbye", "menu"], IntentDef]
     teams: dict[str, str] = {}
     """Team key -> how the bot names it ("council tax")."""
+    out_of_scope: OutOfScopeDef | None = None
+    not_understood: NotUnderstood = Field(default_factory=NotUnderstood)

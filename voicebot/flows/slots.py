@@ -16,7 +16,8 @@ from rapidfuzz import fuzz
 
 from voicebot.council.data import CouncilData
 from voicebot.flows.schema import SlotDef
-from voicebot.language.spoken import digits_in, find_postcode, yes_or_no
+from voicebot.language.digits import spoken_digits
+from voicebot.language.spoken import find_postcode, yes_or_no
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -44,7 +45,7 @@ def slot_complete(slot: SlotDef, text: str, council: CouncilData,
     if slot.type == "postcode":
         return find_postcode(text) is not None
     if slot.type == "account":
-        return len(digits_in(text)) >= (slot.digits or 8)
+        return len(spoken_digits(text)) >= (slot.digits or 8)
     if slot.type == "yes_no":
         return yes_or_no(text) is not None
     if slot.type == "choice":
@@ -79,15 +80,34 @@ def _account(slot: SlotDef, heard: list[str], council: CouncilData,
              values: Mapping[str, Any]) -> Parsed:
     length = slot.digits or 8
     for text in heard:
-        digits = digits_in(text)
+        digits = spoken_digits(text)
         if len(digits) == length:
             return Parsed(digits)
         if len(digits) > length:
-            for start in range(len(digits) - length + 1):
-                if digits[start : start + length] in council.accounts:
-                    return Parsed(digits[start : start + length], unsure=True)
-    best = max((digits_in(t) for t in heard), key=len, default="")
+            known = [r for r in _shorter(digits, length) if r in council.accounts]
+            stutter = _stutter(digits, length)
+            if known or stutter:
+                return Parsed(known[0] if known else stutter, unsure=True)
+    best = max((spoken_digits(t) for t in heard), key=len, default="")
     return Parsed(None, problem="unknown" if best else "missing", raw=best)
+
+
+def _stutter(digits: str, length: int) -> str | None:
+    """One digit too many and one doubled digit: the double was a stutter ("4 4 0 0 1...")."""
+    if len(digits) != length + 1:
+        return None
+    readings = {digits[:i] + digits[i + 1:] for i in range(len(digits) - 1)
+                if digits[i] == digits[i + 1]}
+    return readings.pop() if len(readings) == 1 else None
+
+
+def _shorter(digits: str, length: int) -> list[str]:
+    """Readings of too many digits: a doubled digit taken as a stutter, or the number inside
+    extra digits said around it."""
+    stutters = [digits[:i] + digits[i + 1:] for i in range(len(digits) - 1)
+                if digits[i] == digits[i + 1]] if len(digits) == length + 1 else []
+    return stutters + [digits[start : start + length]
+                       for start in range(len(digits) - length + 1)]
 
 
 def _yes_no(slot: SlotDef, heard: list[str], council: CouncilData,
@@ -118,9 +138,9 @@ def _choice(slot: SlotDef, heard: list[str], council: CouncilData,
 def _number(slot: SlotDef, heard: list[str], council: CouncilData,
             values: Mapping[str, Any]) -> Parsed:
     for text in heard:
-        match = re.search(r"\d+", text)
-        if match:
-            return Parsed(int(match.group()))
+        digits = spoken_digits(text)
+        if digits:
+            return Parsed(int(digits))
     return Parsed(None, problem="missing")
 
 
