@@ -10,9 +10,13 @@ through nginx, must agree.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -46,6 +50,16 @@ class ElsewhereClient(TwilioClient):
     processes: list[ServeProcess]
     answered_by: str = ""
 
+    @contextlib.contextmanager
+    def as_if_through(self, front: str) -> Iterator[None]:
+        """Send the request straight to a process with the ``Host`` nginx passes on, as if
+        nginx had picked that process: the signature covers the URL Twilio knows."""
+        self._http.headers["Host"] = urlsplit(front).netloc
+        try:
+            yield
+        finally:
+            del self._http.headers["Host"]
+
     def other(self) -> ServeProcess:
         marker = f"call {self.call_sid}: media stream"
         holders = [p for p in self.processes if marker in p.output()]
@@ -57,7 +71,8 @@ class ElsewhereClient(TwilioClient):
         self.answered_by = elsewhere.url
         through_nginx, self.base_url = self.base_url, elsewhere.url
         try:
-            return await super().after(action_url)
+            with self.as_if_through(through_nginx):
+                return await super().after(action_url)
         finally:
             self.base_url = through_nginx
 
@@ -67,7 +82,8 @@ class ElsewhereClient(TwilioClient):
         assert number is not None and number.get("url"), outcome_twiml
         through_nginx, self.base_url = self.base_url, self.other().url
         try:
-            response = await self.post(number.get("url", ""), self.call_params())
+            with self.as_if_through(through_nginx):
+                response = await self.post(number.get("url", ""), self.call_params())
             play = ET.fromstring(response.text).find("Play")
             assert play is not None and play.text, response.text
             async with httpx.AsyncClient() as http:
@@ -93,9 +109,11 @@ async def place(front: str, processes: list[ServeProcess], steps: list[Speech],
 
 async def desktop_queue(front: str) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=front, headers={"Origin": front}) as http:
-        await http.get("/desktop/login")
-        login = await http.post("/desktop/login", data={"username": "alice",
-                                                        "password": PASSWORD})
+        form = await http.get("/desktop/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert token, form.text
+        login = await http.post("/desktop/login", data={
+            "username": "alice", "password": PASSWORD, "csrf": token.group(1)})
         assert login.status_code == 303, login.text
         queue = await http.get("/desktop/api/queue")
     assert queue.status_code == 200, queue.text
