@@ -38,14 +38,19 @@ STAGGER = 0.37
 """Seconds between call starts when not a burst."""
 QUIET = 1.5
 """Silence after which the caller takes the reply as finished: longer than any gap reported."""
+SCRIPTS: list[list[str | tuple[str, str]]] = [
+    ["When is my bin collected?", "L S 6, 2 Q T.", "21 Hawthorn Close.", "No, thank you."],
+    ["How much council tax do I owe?", ("keys", "40019283"), "L S 6, 2 Q T.", "No thanks."],
+    ["How do I pay my council tax?", "No, that's all."],
+    ["My recycling wasn't collected.", "M 14, 5 R N.", "Rose Cottage.", "Recycling.", "No."],
+]
+"""The older scripted calls in the bot's own voice, still placed by ``bench/scale.py``."""
 
 
-def start_service(port: int, state: Path, settings: list[str]) -> subprocess.Popen[bytes]:
+def start_service(port: int, state: Path, extra: dict[str, str] | None = None
+                  ) -> subprocess.Popen[bytes]:
     env = {**os.environ, "VOICEBOT_STATE_DIR": str(state), "TWILIO_AUTH_TOKEN": TOKEN,
-           "VOICEBOT_TRANSFER_TARGETS": '{"general": {"hours": "always"}}'}
-    for item in settings:
-        key, _, value = item.partition("=")
-        env[f"VOICEBOT_{key.upper()}"] = value
+           "VOICEBOT_TRANSFER_TARGETS": '{"general": {"hours": "always"}}', **(extra or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "voicebot", "serve", "--port", str(port)], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -66,8 +71,8 @@ async def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("voicebot serve did not start within 180 s")
 
 
-async def one_call(url: str, steps: list[Speech | Keys], start: float) -> CallReport:
-    await asyncio.sleep(start)
+async def one_call(url: str, steps: list[Speech | Keys], stagger: float) -> CallReport:
+    await asyncio.sleep(stagger)
     async with TwilioClient(url, TOKEN) as client:
         caller = ScriptedCaller(client, quiet=QUIET, reply_timeout=15)
         return await caller.run(steps, hang_up=False)  # type: ignore[arg-type]
@@ -111,7 +116,8 @@ async def main() -> None:
           f"espeak-ng voices{' and real recordings' if shared_present() else ''}; "
           f"settings: {' '.join(args.set) or 'defaults'}")
     with tempfile.TemporaryDirectory() as state:
-        process = start_service(args.port, Path(state), args.set)
+        settings = {f"VOICEBOT_{k.upper()}": v for k, _, v in (i.partition("=") for i in args.set)}
+        process = start_service(args.port, Path(state), settings)
         levels: list[Level] = []
         try:
             await wait_ready(url, process)
