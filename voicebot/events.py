@@ -32,6 +32,8 @@ class CallEventType(StrEnum):
     SAY = "say"
     HEARD = "heard"
     BARGE_IN = "barge-in"
+    TURN_TIMING = "turn-timing"
+    """Where a turn's time went (data: seconds per part, ``call/timing.py``)."""
     SILENCE = "silence"
     TRANSFER = "transfer"
     ERROR = "error"

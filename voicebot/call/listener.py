@@ -19,20 +19,24 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import logging
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from telephony import AudioIn
 from voicebot.audio import FrameChunker, Resampler, pcm16_to_float
-from voicebot.errors import SpeechError
+from voicebot.call.timing import TurnTiming
+from voicebot.errors import RecognitionError, SpeechError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
 from voicebot.speech.expected import holds_one_of
 from voicebot.speech.level import NoiseFloor
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
+from voicebot.speech.turn_queue import PARTIAL_DROPPED
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -104,6 +108,8 @@ class Listener:
         self._complete_at = -1
         self._results: asyncio.Queue[Result] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.timing: TurnTiming | None = None
+        """The last recognised turn's timing, taken by the reply that answers it."""
 
     def expect(self, hints: Hints) -> None:
         """What the dialogue is asking for now: biases recognition and the end of turn."""
@@ -181,7 +187,8 @@ class Listener:
             return
         mark = self._voiced_end
         self._partial_at = mark
-        self._partial = asyncio.create_task(self._recognizer.transcribe(self._audio(), self._hints))
+        hints = dataclasses.replace(self._hints, partial=True)
+        self._partial = asyncio.create_task(self._recognizer.transcribe(self._audio(), hints))
         self._partial.add_done_callback(lambda task: self._judge_partial(task, mark))
 
     def _judge_partial(self, task: asyncio.Task[Transcript], mark: int) -> None:
@@ -209,21 +216,33 @@ class Listener:
         self._partial, self._partial_at, self._complete_at = None, -1, -1
         self._emit(CallEventType.TURN_END, seconds=round(audio.size / SAMPLE_RATE, 2),
                    capped=signal is TurnSignal.CAPPED, pause=round(pause, 3))
-        task = asyncio.create_task(self._recognise(audio, reuse))
+        task = asyncio.create_task(self._recognise(audio, reuse, pause))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _recognise(self, audio: np.ndarray, partial: asyncio.Task[Transcript] | None) -> None:
+    async def _transcribe(self, audio: np.ndarray,
+                          partial: asyncio.Task[Transcript] | None) -> Transcript:
+        """The turn's transcript: the partial decode of the same audio when there is one (a
+        partial dropped because the recogniser was busy is decoded afresh, as a final)."""
+        if partial is not None:
+            try:
+                return await partial
+            except RecognitionError as err:
+                if err.code != PARTIAL_DROPPED:
+                    raise
+        return await self._recognizer.transcribe(audio, self._hints)
+
+    async def _recognise(self, audio: np.ndarray, partial: asyncio.Task[Transcript] | None,
+                         pause: float) -> None:
+        ended = time.monotonic()
         try:
-            if partial is not None:
-                transcript = await partial
-            else:
-                transcript = await self._recognizer.transcribe(audio, self._hints)
+            transcript = await self._transcribe(audio, partial)
         except SpeechError as err:
             _LOGGER.warning("call %s: recognition failed: %s", self._sid, err)
             self._emit(CallEventType.ERROR, code=err.code, message=err.message)
             self._results.put_nowait(NotHeard())
             return
+        self.timing = TurnTiming(pause, ended, time.monotonic() - ended, transcript)
         if transcript.heard:
             self._emit(CallEventType.TRANSCRIPT, text=transcript.text,
                        confidence=round(transcript.confidence, 3))

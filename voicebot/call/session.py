@@ -222,8 +222,9 @@ class CallSession:
         if self._barged:
             return
         self._speaking_interruptible = action.interruptible
-        self._speaking = asyncio.create_task(
-            self.speaker.say(action.text, action.interruptible, action.language))
+        timing, self.listener.timing = self.listener.timing, None
+        self._speaking = asyncio.create_task(self.speaker.say(
+            action.text, action.interruptible, action.language, timing=timing))
         if not action.interruptible:
             await self._finish_speaking()
 

@@ -55,6 +55,8 @@ class EchoingWire:
 class SilentCaller:
     """The listener for a caller who says nothing at all."""
 
+    timing = None
+
     def expect(self, hints: Hints) -> None:
         pass
 
@@ -70,7 +72,8 @@ class Speaker:
         self.said: list[str] = []
         self.events, self.seconds = events, seconds
 
-    async def say(self, text: str, interruptible: bool = True, language: str = "en") -> bool:
+    async def say(self, text: str, interruptible: bool = True, language: str = "en",
+                  timing: Any = None) -> bool:
         self.said.append(text)
         self.events(CallEvent(CallEventType.SAY, SID, {"text": text}))
         await asyncio.sleep(self.seconds)
