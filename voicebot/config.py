@@ -185,6 +185,8 @@ class Settings(BaseSettings):
     not yet); until then a caller who chooses Welsh goes straight to the Welsh-speaking team."""
     asr_workers: int | None = None
     tts_workers: int | None = None
+    asr_threads: int | None = None
+    """CTranslate2 threads for one decode; default every core (docs/benchmarks.md, issue 11)."""
     log_level: str = "INFO"
     web: WebSettings = WebSettings()
     drain: DrainSettings = DrainSettings()

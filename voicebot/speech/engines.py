@@ -59,7 +59,7 @@ class SpeechEngines:
     def load(cls, settings: Settings) -> SpeechEngines:
         paths = model_paths(settings)
         device = choose_device(settings)
-        pool = InferencePool(settings.asr_workers, settings.tts_workers)
+        pool = InferencePool(settings.asr_workers, settings.tts_workers, settings.asr_threads)
         started = time.perf_counter()
         english = PiperSynthesizer(paths.piper_voice, pool)
         voices = {language: english if path == paths.piper_voice else PiperSynthesizer(path, pool)
