@@ -23,11 +23,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import ValidationError
 
+from voicebot.errors import FlowSchemaError
 from voicebot.events import CallEvent
 from voicebot.flows.actions import Action, AgentHours, CallerTurn, Handover, Hangup, Listen, Say
+from voicebot.flows.conversation_schema import TURN_KINDS, ConversationTestFile
 from voicebot.flows.engine import Dialogue
+from voicebot.flows.loader import Problem, one_of_kinds, read, shape_problems
 from voicebot.flows.registry import FlowSet
 
 
@@ -49,11 +52,51 @@ class AlwaysOpen:
         return None
 
 
-def load_tests(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
-    tests = []
+def read_tests(folder: Path) -> tuple[list[tuple[Path, dict[str, Any]]], list[Problem]]:
+    """Every test in ``folder``'s test files, and every problem with their shape."""
+    tests: list[tuple[Path, dict[str, Any]]] = []
+    problems: list[Problem] = []
     for file in sorted(folder.glob("*.test.yaml")):
-        for case in yaml.safe_load(file.read_text(encoding="utf-8")) or []:
-            tests.append((file, case))
+        found = read_test_file(file)
+        if isinstance(found, list):
+            problems += found
+        else:
+            tests += [(file, case) for case in found.cases]
+    return tests, problems
+
+
+@dataclass
+class TestFile:
+    cases: list[dict[str, Any]]
+
+
+def read_test_file(file: Path) -> TestFile | list[Problem]:
+    """One test file checked against ``ConversationTestFile`` and its turn kinds."""
+    read_result = read(file)
+    if isinstance(read_result, Problem):
+        return [read_result]
+    data, where = read_result
+    data = [] if data is None else data
+    try:
+        ConversationTestFile.model_validate(data)
+        problems: list[Problem] = []
+    except ValidationError as err:
+        problems = shape_problems(err, where, ConversationTestFile)
+    cases = [case for case in data if isinstance(case, dict)] if isinstance(data, list) else []
+    for index, case in enumerate(data if isinstance(data, list) else []):
+        turns = case.get("turns") if isinstance(case, dict) else None
+        for number, turn in enumerate(turns if isinstance(turns, list) else []):
+            if isinstance(turn, dict):
+                problems += one_of_kinds(turn, TURN_KINDS, where, (index, "turns", number),
+                                         "a turn")[1]
+    return problems or TestFile(cases)
+
+
+def load_tests(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every test in ``folder``; a file of the wrong shape is an error naming its places."""
+    tests, problems = read_tests(folder)
+    if problems:
+        raise FlowSchemaError("conversation-tests", "\n".join(str(p) for p in problems))
     return tests
 
 
