@@ -110,6 +110,10 @@ from voicebot.commands import chat, passwords, simulator  # noqa: E402  (heavy i
 
 EXTRA_COMMANDS.extend([chat.register, simulator.register, passwords.register])
 
+from voicebot.commands import calls  # noqa: E402
+
+EXTRA_COMMANDS.append(calls.register)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
