@@ -35,6 +35,7 @@ from voicebot.speech.engines import SpeechEngines
 from voicebot.web.api import make_api_router
 from voicebot.web.desktop import make_desktop_router
 from voicebot.web.live import LiveQueue
+from voicebot.web.watch import CallWatch, make_watch_router
 from voicebot.web.whisper import make_whisper_router
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ class Service:
         )
         self.flows = FlowRegistry(settings.flows_dir, self.services.actions, self.handoff.teams)
         self.live = LiveQueue()
-        self.events: EventSink = fan_out(self.records, self.live)
+        self.watch = CallWatch()
+        self.events: EventSink = fan_out(self.records, self.live, self.watch)
         self.telephony_stats: Counter[str] = Counter()
         self.calls_in_progress = 0
 
@@ -69,6 +71,8 @@ class Service:
         """Runs one call's conversation (Twilio or the browser phone)."""
         sid = call.info.call_sid
         self.calls_in_progress += 1
+        if call.info.watch_token:  # a browser call: its page shows what the bot heard and did
+            self.watch.open(sid, call.info.watch_token)
         listener = Listener(self.engines.vad, self.engines.recognizer, self.events, sid,
                             rate=call.info.rate)
         try:
@@ -85,6 +89,7 @@ class Service:
             return await session.run()
         finally:
             listener.close()
+            self.watch.finish(sid)
             self.calls_in_progress -= 1
 
     def fixed_prompts(self) -> list[str]:
@@ -117,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             service.live.close()
+            service.watch.close()
             await service.engines.close()
             service.records.close()
             service.services.close()
@@ -143,6 +149,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(make_phone_router(service.handle, service.records,
                                          fallback=options.fallback,
                                          stats=service.telephony_stats))
+    app.include_router(make_watch_router(service.watch))
     app.include_router(make_whisper_router(service.handoff))
     app.include_router(make_api_router(service.records, settings))
     app.include_router(make_desktop_router(service.records, settings, service.live))

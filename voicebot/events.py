@@ -26,6 +26,8 @@ class CallEventType(StrEnum):
     SLOT = "slot"
     VERIFIED = "verified"
     SAY = "say"
+    SAY_START = "say-start"
+    """The first audio of something the bot says has gone to the caller (``say`` comes after)."""
     HEARD = "heard"
     BARGE_IN = "barge-in"
     SILENCE = "silence"

@@ -4,18 +4,21 @@ The page speaks the Media Streams JSON that Twilio speaks (mu-law 8 kHz, 20 ms f
 media/mark/clear/dtmf/stop), so a browser call runs through the same ``MediaStreamCall`` and the
 same conversation as a phone call. There is no signature: the page is for council staff on the
 council network, and the app decides whether to mount it. The service names each browser call
-(``BR`` + 32 hex digits) rather than trusting the page to.
+(``BR`` + 32 hex digits) rather than trusting the page to, and tells the page that name with a
+secret token (a ``call`` message before the bot speaks), with which the page may follow the
+call's own events where the service offers them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
 from collections import Counter
 from importlib.resources import files
 
-from fastapi import APIRouter, Request, Response, WebSocket
+from fastapi import APIRouter, HTTPException, Request, Response, WebSocket
 from fastapi.responses import RedirectResponse
 
 from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
@@ -49,7 +52,8 @@ def make_router(
     book = OutcomeBook(keep=60.0)
     router = APIRouter(prefix="/phone", tags=["browser phone"])
     page = (_STATIC / "phone.html").read_text(encoding="utf-8")
-    script = (_STATIC / "phone.js").read_text(encoding="utf-8")
+    scripts = {name: (_STATIC / name).read_text(encoding="utf-8")
+               for name in ("phone.js", "transcript.js")}
 
     @router.get("", include_in_schema=False)
     async def to_page(request: Request) -> RedirectResponse:
@@ -61,9 +65,11 @@ def make_router(
         return Response(page, media_type="text/html; charset=utf-8",
                         headers={"Cache-Control": "no-store"})
 
-    @router.get("/phone.js", include_in_schema=False)
-    async def phone_script() -> Response:
-        return Response(script, media_type="text/javascript; charset=utf-8",
+    @router.get("/{name}.js", include_in_schema=False)
+    async def script(name: str) -> Response:
+        if f"{name}.js" not in scripts:
+            raise HTTPException(404, "no such script")
+        return Response(scripts[f"{name}.js"], media_type="text/javascript; charset=utf-8",
                         headers={"Cache-Control": "no-store"})
 
     @router.websocket("/media")
@@ -78,8 +84,12 @@ def make_router(
             from_number="browser",
             carrier="browser",
             parameters=dict(start["start"]["customParameters"]),
+            watch_token=secrets.token_urlsafe(24),
         )
         _LOGGER.info("browser call %s started", info.call_sid)
+        with contextlib.suppress(RuntimeError, OSError):  # a page already gone: run_call sees it
+            await websocket.send_text(json.dumps({"event": "call", "callSid": info.call_sid,
+                                                  "watchToken": info.watch_token}))
         if guarded is not None:
             guarded.call_ringing(info.call_sid, info.from_number, info.to_number)
 

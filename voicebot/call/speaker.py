@@ -56,6 +56,8 @@ class Speaker:
                     asyncio.ensure_future(self._audio(parts[index + 1], rate))
                     if index + 1 < len(parts) else None
                 )
+                if index == 0:
+                    self._events(CallEvent(CallEventType.SAY_START, sid, {"text": text}))
                 await self._call.play(pcm)
                 last = f"say-{next(self._marks)}"
                 await self._call.mark(last)

@@ -123,12 +123,19 @@ async def test_a_browser_call_is_heard_answered_and_hung_up(tmp_path: Path) -> N
         assert stats["framesIn"] >= 45 and stats["marks"] >= 2
         assert int(await evaluate(page, "document.getElementById('frames-in').textContent")) >= 45
 
+        # The service named the call to the page; with no event stream served here (telephony
+        # alone), the transcript says so once instead of retrying.
+        assert await evaluate(page, "window.phone.callSid") == bot.calls[0]
+        assert "no live transcript" in await page_until(
+            page, "document.getElementById('transcript').textContent", 5)
         await evaluate(page, "document.querySelectorAll('#keys button')[4].click()")
         await until(lambda: bot.digits == ["5"], 5)
         await evaluate(page, "document.getElementById('hangup').click()")
         await until(lambda: bool(bot.stopped), 5)
         assert await page_until(page, "document.getElementById('status').dataset.state"
                                 " === 'ended'", 5)
+        link = await evaluate(page, "document.getElementById('record-link').href")
+        assert link == f"{base}/api/calls/{bot.calls[0]}"
     call_sid = bot.calls[0]
     assert call_sid.startswith("BR") and bot.stopped == {call_sid: "stop"}
     assert recorder.ringing == [(call_sid, "browser", "")] and recorder.dropped == []
@@ -145,3 +152,8 @@ async def test_the_page_is_served(tmp_path: Path) -> None:
     assert page.status_code == 200 and 'src="phone.js"' in page.text
     assert script.headers["content-type"].startswith("text/javascript")
     assert "getUserMedia" in script.text
+    async with serving(app) as base, httpx.AsyncClient(trust_env=False) as http:
+        transcript = await http.get(f"{base}/phone/transcript.js")
+        missing = await http.get(f"{base}/phone/other.js")
+    assert 'src="transcript.js"' in page.text and "X-Call-Token" in transcript.text
+    assert missing.status_code == 404
