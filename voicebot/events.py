@@ -34,6 +34,10 @@ class CallEventType(StrEnum):
     BARGE_IN = "barge-in"
     SILENCE = "silence"
     TRANSFER = "transfer"
+    CALLBACK = "callback"
+    """A call back was booked (data: team, number, window, the caller's reason)."""
+    MESSAGE = "message"
+    """A message was left for a team (data: team, the transcript of the message)."""
     ERROR = "error"
     CALL_END = "call-end"
 

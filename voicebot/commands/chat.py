@@ -68,6 +68,8 @@ def test_command(args: argparse.Namespace) -> int:
 
 
 async def _run_tests(folder: Path, settings: Settings) -> int:
+    from voicebot.handoff.rehearsal import rehearsal
+
     built = _checked(folder, settings)
     if built is None:
         return 1
@@ -78,7 +80,8 @@ async def _run_tests(folder: Path, settings: Settings) -> int:
             # Each test gets its own case store, so one test's report is not another's
             # "already reported" (as in the pytest run).
             cases = Path(scratch) / f"cases-{number}.db"
-            result = await run_test(case, file, built, functools.partial(Services, council, cases))
+            result = await run_test(case, file, built, functools.partial(Services, council, cases),
+                                    line=functools.partial(rehearsal, flows=built))
             if result.passed:
                 passed += 1
                 print(f"PASS {file.name}: {result.name}")

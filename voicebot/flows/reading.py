@@ -37,7 +37,7 @@ from voicebot.language.spoken import changes_mind, normalise, yes_or_no
 KEY_FOR_A_PERSON = "0"
 """A lone 0 keyed where 0 is no answer asks for a person, as phone menus have taught callers."""
 
-_CORRECTABLE = ("postcode", "account", "number")
+_CORRECTABLE = ("postcode", "account", "number", "phone")
 """Slot types whose value read back may be corrected by saying it (or the wrong part) again."""
 _IDENTIFYING = ("postcode", "account")
 """Slot types worth keeping when given before they are asked for (at a clarifying question)."""

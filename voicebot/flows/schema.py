@@ -10,12 +10,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-SlotType = Literal["postcode", "address", "account", "yes_no", "choice", "date", "number", "text"]
+SlotType = Literal["postcode", "address", "account", "yes_no", "choice", "date", "number", "text",
+                   "phone", "window"]
 SPECIAL_TARGETS = ("anything_else", "goodbye", "agent")
 """Step ids every flow may jump to: the anything-else question, the goodbye, an agent."""
 OUT_OF_SCOPE = "out_of_scope"
 """The pseudo-intent for requests understood but not served on this line (main.yaml)."""
 GLOBAL_INTENTS = ("agent", "repeat", "goodbye", "menu")
+AFTER_HOURS = "after_hours"
+"""The flow the bot runs by itself when the team a caller needs is closed or too busy (a
+call back, a message); ``after_hours.yaml``."""
+AFTER_HOURS_ENTRIES = ("offer", "person_again", "last_resort")
+"""Its steps the bot enters at: the first time a caller cannot be put through, the second
+(they asked for a person again), and any time after."""
+AFTER_HOURS_ACTIONS = ("book_callback", "leave_message")
+"""Actions only the after-hours flow uses; the dialogue itself carries them out."""
 
 
 class Strict(BaseModel):
@@ -57,7 +66,8 @@ class IntentDef(Strict):
 class SlotDef(Strict):
     type: SlotType
     at: str | None = None
-    """For ``address``: the postcode slot the address must be at."""
+    """For ``address``: the postcode slot the address must be at. For ``window`` (a call-back
+    time): ``team``, whose offered windows the answer picks from."""
     options: list[str] = []
     digits: int | None = None
     """For ``account``: how many digits make a whole number (keypad entry ends there)."""
@@ -114,6 +124,9 @@ class TransferStep(StepBase):
     reason: str
     summary: str = ""
     say_before: Prompt | None = None
+    emergency: bool = False
+    """An emergency: put through to the team's emergency line at any hour (when it has one
+    answering), else to the team as usual."""
 
 
 class EndStep(StepBase):
