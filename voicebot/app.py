@@ -25,13 +25,14 @@ from voicebot.config import Settings
 from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
 from voicebot.council.verification import VerificationPolicy
-from voicebot.errors import ConfigError, ModelError
+from voicebot.errors import ConfigError, ModelError, StorageError
 from voicebot.events import EventSink, fan_out
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import FlowRegistry
 from voicebot.handoff import Handoff, synthesize_with
-from voicebot.records import CallRecords
+from voicebot.records import CallRecords, HandoffQueue
 from voicebot.records.admissions import StoredAdmissions
+from voicebot.records.handoffs import QueueLengths
 from voicebot.records.outcomes import StoredOutcomes
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
@@ -73,11 +74,13 @@ class Service:
         self.records = CallRecords(self.database, retention_days=settings.retention_days)
         self.engines = SpeechEngines.load(settings)
         self.outcomes = StoredOutcomes(self.database)  # shared by every process
+        self.queue_lengths = QueueLengths(HandoffQueue(self.records))
         self.handoff = Handoff(
             settings,
             synthesize=synthesize_with(self.engines.synthesizer),
             transcripts=self.records.read_transcript,
             notes=self.outcomes,
+            waiting=self.queue_lengths,
         )
         self.flows = FlowRegistry(settings.flows_dir, self.services.actions, self.handoff.teams,
                                   prepare_audio=self.engines.load_recordings)
@@ -96,7 +99,7 @@ class Service:
         try:
             flows = self.flows.current  # the call keeps the flows (and recordings) it began with
             dialogue = Dialogue(flows, self.services, self.events, sid, self.handoff,
-                                self.conversing)
+                                self.conversing, caller=call.info.from_number)
             book = flows.audio if isinstance(flows.audio, PromptBook) else None
             session = CallSession(
                 call,
@@ -130,6 +133,18 @@ class Service:
                        target=TransferTarget(general.target.kind, general.target.address))
 
 
+async def _count_waiting(service: Service, every: float = 5.0) -> None:
+    """Keep the callers-waiting counts fresh when busy teams offer call backs (off the loop)."""
+    if service.settings.callbacks.offer_when_waiting is None:
+        return
+    while True:
+        try:
+            await asyncio.to_thread(service.queue_lengths.refresh)
+        except StorageError as err:
+            _LOGGER.warning("cannot count callers waiting: %s", err)
+        await asyncio.sleep(every)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the service for these settings; models load once, here."""
     require_api_token(settings)
@@ -140,14 +155,16 @@ def create_app(settings: Settings) -> FastAPI:
         for language in service.conversing:
             await service.engines.warm(service.fixed_prompts(language), language=language)
         watcher = asyncio.create_task(service.flows.watch(), name="flow-reload")
+        counting = asyncio.create_task(_count_waiting(service), name="queue-lengths")
         _LOGGER.info("voicebot ready: %s flows, council data from %s", settings.flows_dir,
                      settings.data_dir)
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in (watcher, counting):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             service.live.close()
             await service.engines.close()
             service.records.close()

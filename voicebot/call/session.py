@@ -58,6 +58,8 @@ TIME_UP = (
 MAX_CALL_SECONDS = 900.0
 NO_RESPONSE = "no-response"
 """The dialogue's hang-up reason after repeated silence."""
+ENDINGS = {"callback-booked": "callback", "message-left": "message"}
+"""Hang-up reasons whose call is recorded with an outcome of its own (not "contained")."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,8 @@ class CallSession:
                 await self._finish_speaking()
                 await self.call.close()
                 silent = action.reason == NO_RESPONSE and self._answers == 0
-                return Outcome("hangup", reason=action.reason), "silent" if silent else "contained"
+                label = "silent" if silent else ENDINGS.get(action.reason, "contained")
+                return Outcome("hangup", reason=action.reason), label
         return await self._listen(Listen())
 
     async def _hand_over(self, action: Handover) -> tuple[Outcome, str]:
@@ -198,6 +201,7 @@ class CallSession:
             summary=action.summary,
             verified=shown.verified,
             slots=shown.slots,
+            emergency=action.emergency,
         )
         await self.call.close()
         return outcome, "transferred"

@@ -26,6 +26,9 @@ from voicebot.flows.windows import window_data
 from voicebot.language.phone import national, say_ending, say_phone
 
 Emit = Callable[..., None]
+CALLBACK_BOOKED = "callback-booked"
+MESSAGE_LEFT = "message-left"
+"""How a call that booked a call back, or left a message, ends (``Hangup.reason``)."""
 
 
 class FollowUp:
@@ -93,6 +96,7 @@ class FollowUp:
                    number=str(number), window_start=window["start"], window_end=window["end"],
                    window=window["spoken"], reason=str(values.get("callback_reason") or ""),
                    why=visit.reason, summary=visit.summary)
+        self.state.ending = CALLBACK_BOOKED
         return {"booked": True, "when": window["spoken"], "number": say_phone(str(number)),
                 "ending": say_ending(str(number))}
 
@@ -104,6 +108,7 @@ class FollowUp:
         team = self.state.values.get("team") or {}
         self._emit(CallEventType.MESSAGE, team=visit.team, language=visit.language, text=text,
                    why=visit.reason, summary=visit.summary, reads=team.get("reads", ""))
+        self.state.ending = MESSAGE_LEFT
         return {"left": True}
 
 

@@ -149,7 +149,7 @@ class Replies:
 
     def goodbye(self, said: list[str] | None = None) -> list[Action]:
         self.state.enter(Mode.ENDED)
-        return [*self.says([*(said or []), self.prompt("goodbye")]), Hangup("completed")]
+        return [*self.says([*(said or []), self.prompt("goodbye")]), Hangup(self.state.ending)]
 
     def times(self, team: str, language: str) -> TeamTimes:
         """The team's situation now (a plain ``AgentHours`` knows only open or closed)."""

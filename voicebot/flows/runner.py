@@ -107,7 +107,7 @@ class FlowRunner:
             elif isinstance(step, EndStep):
                 said.append(self.replies.fill(step.end))
                 state.enter(Mode.ENDED)
-                return [*self.replies.says(said), Hangup("completed")]
+                return [*self.replies.says(said), Hangup(state.ending)]
             target = self.next_of(step)
             if target in SPECIAL_TARGETS:
                 return await self.special(str(target), said)

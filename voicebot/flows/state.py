@@ -109,6 +109,9 @@ class CallState:
     greeting or any open question."""
     after_hours: AfterHoursVisit | None = None
     """The team a caller could not be put through to, while its after-hours flow runs."""
+    ending: str = "completed"
+    """How the call ends when the bot ends it: ``callback-booked`` or ``message-left`` once
+    the after-hours flow has booked one (the call's outcome in the records)."""
 
     def enter(self, mode: Mode) -> None:
         """Move to ``mode``; a move the table does not allow is a bug, reported as one."""
