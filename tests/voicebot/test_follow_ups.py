@@ -44,8 +44,8 @@ def book(records: CallRecords, sid: str, at: float = T0, team: str = "council_ta
     emit(records, sid, CallEventType.TRANSCRIPT, at + 2, text="put me through to someone",
          confidence=0.9)
     emit(records, sid, CallEventType.CALLBACK, at + 30, team=team, language="en",
-         number="07700900123", window_start=MONDAY_9.isoformat(),
-         window_end=MONDAY_12.isoformat(), window="on Monday between 9am and midday",
+         number="07700900123", window_start=MONDAY_9.timestamp(),
+         window_end=MONDAY_12.timestamp(), window="on Monday between 9am and midday",
          reason=reason, why="caller asked for an agent",
          summary="Council tax enquiry, not verified, caller asked to speak to someone")
     emit(records, sid, CallEventType.CALL_END, at + 31, outcome="callback",
@@ -57,7 +57,7 @@ def test_a_booked_call_back_waits_in_the_queue_with_the_conversation(
     book(records, "CB1", reason="my card is 4111 1111 1111 1111")
     # A write replayed after an outage (the spool) is not a second call back.
     emit(records, "CB1", CallEventType.CALLBACK, T0 + 60, team="bins", number="07700900999",
-         window_start=MONDAY_9.isoformat(), window_end=MONDAY_12.isoformat())
+         window_start=MONDAY_9.timestamp(), window_end=MONDAY_12.timestamp())
     queue = FollowUps(records)
     [entry] = queue.callbacks()
     assert (entry["team"], entry["number"], entry["state"], entry["attempts"]) == (

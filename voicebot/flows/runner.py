@@ -137,7 +137,7 @@ class FlowRunner:
     def keep(self, name: str, slot_type: str, value: Any) -> None:
         """Keep a value the caller gave (and tell the call's event stream)."""
         self.state.give(name, slot_type, value)
-        shown = value.get("address") if isinstance(value, Mapping) else value
+        shown = value.get("address", value.get("spoken")) if isinstance(value, Mapping) else value
         self._emit(CallEventType.SLOT, name=name, value=shown)
 
     async def special(self, target: str, said: list[str]) -> list[Action]:

@@ -218,7 +218,9 @@ def _message(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> Non
 
 
 def _epoch(value: Any, default: float) -> float:
-    """An ISO time from the dialogue (``2026-11-30T09:00:00+00:00``) as epoch seconds."""
+    """Epoch seconds (as the dialogue sends them), or an ISO time with its zone."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
     try:
         return datetime.fromisoformat(str(value)).timestamp()
     except ValueError:
