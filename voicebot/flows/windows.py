@@ -26,7 +26,7 @@ _POSITIONS = {"first": 0, "second": 1, "third": 2, "last": -1}
 _HOUR_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "noon": 12,
                "midday": 12}
-_HOUR = re.compile(r"\b(?:at|about|around|after|from|by|for)\s+(\d{1,2}|[a-z]+)(?::\d\d)?\s*"
+_HOUR = re.compile(r"\b(?:(?:at|about|around|after|from|by|for)\s+)+(\d{1,2}|[a-z]+)(?::\d\d)?\s*"
                    r"(am|pm|o'?clock)?\b|\b(\d{1,2})(?::\d\d)?\s*(am|pm|o'?clock)\b")
 
 
@@ -72,13 +72,16 @@ def _names_day(words: str, window: Mapping[str, Any]) -> bool:
 
 def _hour(words: str) -> int | None:
     """An hour of the day named in the words, on the 24-hour clock (1 to 7 taken as pm)."""
-    match = _HOUR.search(words)
-    if match is None:
-        return None
-    number, suffix = (match.group(1), match.group(2)) if match.group(1) else (
-        match.group(3), match.group(4))
-    hour = int(number) if number.isdigit() else _HOUR_WORDS.get(number)
-    if hour is None or hour > 23:
-        return None
+    for match in _HOUR.finditer(words):
+        number, suffix = (match.group(1), match.group(2)) if match.group(1) else (
+            match.group(3), match.group(4))
+        hour = int(number) if number.isdigit() else _HOUR_WORDS.get(number)
+        if hour is not None and hour <= 23:
+            return _afternoon(hour, suffix)
+    return None
+
+
+def _afternoon(hour: int, suffix: str | None) -> int:
+    """``three`` alone is 3pm (no one books a 3am call back); ``3am`` is what it says."""
     afternoon = suffix == "pm" or (suffix != "am" and hour <= 7)  # "at two": 2pm
     return hour + 12 if afternoon and 1 <= hour < 12 else hour

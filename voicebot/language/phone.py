@@ -36,8 +36,9 @@ def phone_in(text: str) -> str | None:
     digits = spoken_digits(text)
     if not digits or card_in(digits):
         return None
-    if digits.startswith("44") and len(digits) == NATIONAL_DIGITS + 1:
-        digits = "0" + digits[2:]
+    for prefix in ("0044", "44"):  # 0044 7700... or 44 7700..., said without the plus
+        if digits.startswith(prefix) and len(digits) == NATIONAL_DIGITS - 1 + len(prefix):
+            digits = "0" + digits[len(prefix):]
     return digits if _whole(digits) else None
 
 
