@@ -18,6 +18,7 @@ from telephony.browser.routes import make_router as make_phone_router
 from telephony.twilio.routes import TwilioOptions
 from telephony.twilio.routes import make_router as make_twilio_router
 from voicebot import __version__
+from voicebot.call.handing import SHUTDOWN_NOTICE
 from voicebot.call.listener import Listener
 from voicebot.call.session import APOLOGY, CARD_NOTICE, TIME_UP, CallSession
 from voicebot.call.speaker import Speaker
@@ -30,8 +31,14 @@ from voicebot.events import EventSink, fan_out
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import FlowRegistry
 from voicebot.handoff import Handoff, synthesize_with
+from voicebot.operations.drain import Drain
+from voicebot.operations.metrics import Metrics, drain_figures, queue_figures, telephony_figures
+from voicebot.operations.observed import AudioTap
+from voicebot.operations.routes import make_operations_router
+from voicebot.operations.tracing import tracing_from
 from voicebot.records import CallRecords
 from voicebot.records.admissions import StoredAdmissions
+from voicebot.records.handoffs import HandoffQueue
 from voicebot.records.outcomes import StoredOutcomes
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
@@ -45,7 +52,7 @@ from voicebot.web.access import (
     serves_browser_phone,
 )
 from voicebot.web.api import make_api_router
-from voicebot.web.desktop import make_desktop_router
+from voicebot.web.desktop import QUEUE_HOURS, make_desktop_router
 from voicebot.web.live import LiveQueue
 from voicebot.web.shield import protect
 from voicebot.web.whisper import make_whisper_router
@@ -83,16 +90,39 @@ class Service:
                                   prepare_audio=self.engines.load_recordings)
         self.conversing = self.engines.conversing(settings.conversation_languages)
         self.live = LiveQueue(self.database)  # hears the store's queue notices, from any process
-        self.events: EventSink = fan_out(self.records)
         self.telephony_stats: Counter[str] = Counter()
         self.calls_in_progress = 0
+        self.drain = Drain(settings.drain.limit_seconds, settings.drain.linger_seconds,
+                           siblings=settings.drain.new_calls == "proxy")
+        self.metrics = self._metrics()
+        self.tracing = tracing_from(settings)
+        sinks: list[EventSink] = [self.records, self.live, self.metrics]
+        if self.tracing is not None:
+            sinks.append(self.tracing[0])
+        self.events: EventSink = fan_out(*sinks)
+
+    def _metrics(self) -> Metrics:
+        metrics = Metrics()
+        self.engines.pool.observe = metrics.inference_job
+        queue = HandoffQueue(self.records)
+        metrics.watch(telephony_figures(self.telephony_stats))
+        metrics.watch(drain_figures(lambda: self.drain.draining))
+        metrics.watch(queue_figures(lambda: queue.waiting(
+            queue.records.now() - QUEUE_HOURS * 3600, with_transcript=False)))
+        return metrics
+
+    def _audio_sent(self, call_sid: str) -> None:
+        self.metrics.audio_sent(call_sid)
+        if self.tracing is not None:
+            self.tracing[0].audio_sent(call_sid)
 
     async def handle(self, call: Call) -> Outcome:
         """Runs one call's conversation (Twilio or the browser phone)."""
         sid = call.info.call_sid
         self.calls_in_progress += 1
-        listener = Listener(self.engines.vad, self.engines.recognizer, self.events, sid,
-                            rate=call.info.rate)
+        call = AudioTap(call, self._audio_sent)
+        listener = Listener(self.engines.vad, self.metrics.timed(self.engines.recognizer),
+                            self.events, sid, rate=call.info.rate)
         try:
             flows = self.flows.current  # the call keeps the flows (and recordings) it began with
             dialogue = Dialogue(flows, self.services, self.events, sid, self.handoff,
@@ -107,15 +137,17 @@ class Service:
                 events=self.events,
                 max_seconds=self.settings.max_call_seconds,
             )
+            self.drain.started(sid, session.shut_down, needs_action=call.info.carrier == "twilio")
             return await session.run()
         finally:
+            self.drain.ended(sid)
             listener.close()
             self.calls_in_progress -= 1
 
     def fixed_prompts(self, language: str = "en") -> list[str]:
         """Prompts every call may hear, synthesised once at start-up (the parts of them that
         are not recorded)."""
-        prompts = [APOLOGY, CARD_NOTICE, TIME_UP] if language == "en" else []
+        prompts = [APOLOGY, CARD_NOTICE, TIME_UP, SHUTDOWN_NOTICE] if language == "en" else []
         with contextlib.suppress(Exception):
             prompts.extend(self.flows.current.fixed_prompts(language))
         book = self.flows.current.audio
@@ -153,6 +185,8 @@ def create_app(settings: Settings) -> FastAPI:
             service.records.close()
             service.outcomes.close()
             service.services.close()
+            if service.tracing is not None:  # sends the spans still batched
+                await asyncio.to_thread(service.tracing[1].shutdown)
             service.database.close()
 
     docs = settings.web.api_docs
@@ -169,6 +203,8 @@ def create_app(settings: Settings) -> FastAPI:
         stats=service.telephony_stats,
         outcomes=service.outcomes,
         seen=StoredAdmissions(service.database),
+        gate=service.drain,
+        refusal=settings.drain.new_calls,
     )
     if options.verify_signatures and not options.auth_token:
         _LOGGER.warning(
@@ -189,10 +225,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(make_phone_router(
             service.handle, service.records, fallback=options.fallback,
             stats=service.telephony_stats, max_calls=settings.web.browser_phone_calls,
-            origins=frozenset(filter(None, [origin_of(settings.public_url)]))))
-    app.include_router(make_whisper_router(service.handoff))
+            origins=frozenset(filter(None, [origin_of(settings.public_url)])),
+            gate=service.drain))
+    app.include_router(make_whisper_router(service.handoff, served=service.drain.whisper_served))
     app.include_router(make_api_router(service.records, settings))
     app.include_router(make_desktop_router(service.records, settings, service.live))
+    app.include_router(make_operations_router(service.drain, service.metrics,
+                                              ApiAccess(settings)))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -27,16 +27,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from voicebot.app import create_app
+    from voicebot.operations.server import run_server
 
     settings = _settings(args)
     app = create_app(settings)
-    # Forwarding headers are believed only from web.trusted_proxies (voicebot.web.clients),
-    # never by uvicorn's own rule, which trusts whatever 127.0.0.1 sends.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, ws="websockets",
-                proxy_headers=False, server_header=False)
+    service = app.state.service
+    run_server(app, settings.host, settings.port, service.drain, on_drained=service.live.close)
     return 0
 
 

@@ -28,6 +28,9 @@ class ModelSettings(BaseModel):
 
     whisper_dir: Path | None = None
     """A faster-whisper (CTranslate2) model directory; default: Whisper base in models/."""
+    asr: str | None = None
+    """A remote recogniser speaking Wyoming (``tcp://gpu-host:10300``) instead of Whisper in
+    this process; see docs/operations.md for what it keeps and loses."""
     piper_voice: Path | None = None
     """A Piper ``.onnx`` voice (its ``.onnx.json`` beside it); default: en_US-joe-medium."""
     vad_model: Path | None = None
@@ -109,6 +112,34 @@ class WebSettings(BaseModel):
             except ValueError as err:
                 raise ValueError(f"{entry!r} is not an address or network") from err
         return value
+class DrainSettings(BaseModel):
+    """What a process does between SIGTERM and exit (see docs/operations.md)."""
+
+    limit_seconds: float = Field(default=600.0, ge=0)
+    """Calls still in progress this long after SIGTERM are handed to a person and recorded
+    with the outcome ``shutdown``; keep the orchestrator's kill timeout above it."""
+    linger_seconds: float = Field(default=60.0, ge=0)
+    """After the last call, how long at most to keep answering the action and whisper URLs
+    that Twilio has still to request for this process's calls (it exits as soon as it has)."""
+    new_calls: str = "busy"
+    """A new call while draining: ``busy`` (Twilio ``<Reject reason="busy">``), ``proxy``
+    (HTTP 503, so nginx retries a sibling) or an https URL to ``<Redirect>`` the call to."""
+
+    @field_validator("new_calls")
+    @classmethod
+    def _known_refusal(cls, value: str) -> str:
+        if value in ("busy", "proxy") or value.startswith(("https://", "http://")):
+            return value.rstrip("/")
+        raise ValueError("must be busy, proxy or the URL of a sibling's voice webhook")
+
+
+class TracingSettings(BaseModel):
+    """OpenTelemetry traces; off unless an exporter is chosen (then ``voicebot[tracing]``)."""
+
+    exporter: Literal["none", "otlp", "console"] = "none"
+    endpoint: str | None = None
+    """OTLP over HTTP, e.g. ``http://collector:4318/v1/traces``; default: the OTEL_* variables."""
+    service_name: str = "voicebot"
 
 
 class Settings(BaseSettings):
@@ -156,6 +187,8 @@ class Settings(BaseSettings):
     tts_workers: int | None = None
     log_level: str = "INFO"
     web: WebSettings = WebSettings()
+    drain: DrainSettings = DrainSettings()
+    tracing: TracingSettings = TracingSettings()
 
     @field_validator("public_url")
     @classmethod

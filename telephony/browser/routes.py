@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request, Response, WebSocket
 from fastapi.responses import RedirectResponse
 
-from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
+from telephony.call import CallGate, CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio.outcomes import OutcomeBook
 from telephony.twilio.stream import GuardedObserver, StreamPolicy, await_start, run_call
 
@@ -49,6 +49,7 @@ def make_router(
     stats: Counter[str] | None = None,
     origins: frozenset[str] = frozenset(),
     max_calls: int | None = None,
+    gate: CallGate | None = None,
 ) -> APIRouter:
     """``/phone`` routes running ``handler`` for each browser call.
 
@@ -81,6 +82,10 @@ def make_router(
 
     @router.websocket("/media")
     async def media(websocket: WebSocket) -> None:
+        if gate is not None and not gate.accepting():
+            # Draining: refuse before anything is recorded; a proxy tries a sibling.
+            await websocket.send_denial_response(Response("draining", status_code=503))
+            return
         nonlocal active
         origin = websocket.headers.get("origin")
         if origin is not None and not _allowed(origin, websocket.headers.get("host"), origins):

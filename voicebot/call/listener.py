@@ -203,11 +203,12 @@ class Listener:
 
     def _finish(self, signal: TurnSignal) -> None:
         audio = self._audio()
+        pause = (len(self._utterance) - self._voiced_end) * self._window_seconds
         reuse = self._partial if self._partial_at == self._voiced_end else None
         self._utterance, self._voiced_end = [], 0
         self._partial, self._partial_at, self._complete_at = None, -1, -1
         self._emit(CallEventType.TURN_END, seconds=round(audio.size / SAMPLE_RATE, 2),
-                   capped=signal is TurnSignal.CAPPED)
+                   capped=signal is TurnSignal.CAPPED, pause=round(pause, 3))
         task = asyncio.create_task(self._recognise(audio, reuse))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

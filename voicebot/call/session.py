@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telephony import AudioIn, Call, DigitIn, MarkPlayed, Outcome, StreamStopped
+from voicebot.call import handing
 from voicebot.call.keypad import KeyEntry, Keypad, ScrubbedView
 from voicebot.call.listener import NotHeard, SpeechStarted
 from voicebot.call.ports import (
@@ -103,6 +104,8 @@ class CallSession:
         self._barged = False
         self._speech_open = False
         self._keypad = Keypad(self._inbox.put_nowait)
+        self._conversation: asyncio.Task[tuple[Outcome, str]] | None = None
+        self._shutting_down = False
 
     @property
     def sid(self) -> str:
@@ -121,10 +124,14 @@ class CallSession:
             asyncio.create_task(self._pump_carrier(), name=f"carrier-{self.sid}"),
             asyncio.create_task(self._pump_listener(), name=f"listener-{self.sid}"),
         ]
+        self._conversation = asyncio.create_task(self._converse_in_time(),
+                                                 name=f"dialogue-{self.sid}")
         try:
-            outcome, label = await self._converse_in_time()
+            outcome, label = await self._conversation
         except asyncio.CancelledError:
-            raise
+            if not self._shutting_down or handing.cancelled_from_outside():
+                raise
+            outcome, label = await self._leave_for_shutdown()
         except Exception as err:
             outcome, label = await self._fail(err)
         finally:
@@ -148,6 +155,13 @@ class CallSession:
                             summary="The call reached the automated line's time limit")
         outcome = await self._transfer_after(self.time_up, handover, self._shown())
         return outcome, "abandoned" if outcome.kind == "hangup" else "transferred"
+
+    def shut_down(self) -> None:
+        """The drain limit: cancel the conversation; ``run`` then hands the caller over."""
+        if self._conversation is None or self._conversation.done() or self._shutting_down:
+            return
+        self._shutting_down = True
+        self._conversation.cancel()
 
     async def _converse(self) -> tuple[Outcome, str]:
         actions = await self.dialogue.start()
@@ -366,21 +380,19 @@ class CallSession:
         await self._stop_speaking()
         if self._stopped is not None:
             return Outcome("hangup", reason="caller-hung-up")
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.speaker.say(message, interruptible=False), 20)
-        try:
-            outcome = await self.handover(handover, self._shown())
-        except Exception:
-            _LOGGER.exception("call %s: handover failed", self.sid)
-            outcome = Outcome("transfer", reason=handover.reason)
-        self._emit(CallEventType.TRANSFER, team=handover.team, reason=handover.reason,
-                   summary=handover.summary, verified=shown.verified, slots=shown.slots)
-        with contextlib.suppress(Exception):
-            await self.call.close()
-        return outcome
+        return await handing.pass_on(self, message, handover, self._shown(), shown)
 
     def _shown(self) -> ScrubbedView:
         return ScrubbedView(self.dialogue, self._keypad.ledger)
+
+    async def _leave_for_shutdown(self) -> tuple[Outcome, str]:
+        """The drain limit was reached: tell the caller and hand them to a person."""
+        _LOGGER.warning("call %s: still in progress at the drain limit; handing over", self.sid)
+        with contextlib.suppress(Exception):
+            await self.call.clear()
+        outcome = await self._transfer_after(handing.SHUTDOWN_NOTICE, handing.RESTART,
+                                             self._shown())
+        return outcome, "abandoned" if outcome.kind == "hangup" else "shutdown"
 
 
 class _Unverified:

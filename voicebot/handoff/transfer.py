@@ -234,6 +234,11 @@ class Handoff:
             _LOGGER.warning("call %s: whisper audio unavailable", entry.call_sid, exc_info=True)
             return None
 
+    def whisper_call(self, token: str) -> str | None:
+        """The call sid a whisper token belongs to."""
+        entry = self._whispers.get(token)
+        return entry.call_sid if entry else None
+
     def whisper_for(self, token: str) -> str | None:
         """The text of a whisper (for logs and tests)."""
         entry = self._whispers.get(token)

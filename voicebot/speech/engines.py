@@ -6,13 +6,13 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from voicebot.audio import float_to_pcm16, pcm16_to_float, resample
 from voicebot.config import Settings
-from voicebot.speech.base import SAMPLE_RATE, Hints
+from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer
 from voicebot.speech.cache import PromptCache
 from voicebot.speech.clauses import sentences
 from voicebot.speech.levels import speech_level
@@ -23,6 +23,7 @@ from voicebot.speech.provision import DeviceChoice, ModelPaths, choose_device, m
 from voicebot.speech.recordings import R, load_book
 from voicebot.speech.vad import SileroVad
 from voicebot.speech.whisper import WhisperRecognizer
+from voicebot.speech.wyoming import WyomingRecognizer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,6 +34,12 @@ LEVEL_REFERENCE = (
 """What a voice says to have its level measured: prompts of the kinds the line speaks."""
 
 
+class SharedRecognizer(Recognizer, Protocol):
+    """A recogniser the service owns: in this process, or a client of a remote one."""
+
+    async def close(self) -> None: ...
+
+
 @dataclass
 class SpeechEngines:
     """Shared models, their worker pool and the prompt cache."""
@@ -41,7 +48,7 @@ class SpeechEngines:
     device: DeviceChoice
     pool: InferencePool
     vad: SileroVad
-    recognizer: WhisperRecognizer
+    recognizer: SharedRecognizer
     synthesizer: PiperSynthesizer
     cache: PromptCache
     voices: dict[str, PiperSynthesizer] = field(default_factory=dict)
@@ -62,14 +69,15 @@ class SpeechEngines:
             device=device,
             pool=pool,
             vad=SileroVad(paths.vad_model),
-            recognizer=WhisperRecognizer(paths.whisper_dir, device, pool),
+            recognizer=_recognizer(settings, paths, device, pool),
             synthesizer=english,
             cache=PromptCache(),
             voices={**voices, "en": english},
         )
-        _LOGGER.info("speech models loaded in %.1f s (recogniser on %s/%s: %s)",
-                     time.perf_counter() - started, device.device, device.compute_type,
-                     device.reason)
+        where = (f"remote, Wyoming at {settings.models.asr}" if settings.models.asr
+                 else f"on {device.device}/{device.compute_type}: {device.reason}")
+        _LOGGER.info("speech models loaded in %.1f s (recogniser %s)",
+                     time.perf_counter() - started, where)
         return engines
 
     def render_at(self, text: str, rate: int, language: str = "en") -> bytes:
@@ -122,7 +130,8 @@ class SpeechEngines:
         return {
             "device": {"name": self.device.device, "compute_type": self.device.compute_type,
                        "reason": self.device.reason},
-            "models": {"asr": str(self.paths.whisper_dir), "tts": str(self.paths.piper_voice),
+            "models": {"asr": _asr_name(self.recognizer, self.paths),
+                       "tts": str(self.paths.piper_voice),
                        "vad": str(self.paths.vad_model)},
             "tts_sample_rate": self.synthesizer.sample_rate,
             "voices": {language: voice.voice_name for language, voice in self.voices.items()},
@@ -134,3 +143,17 @@ class SpeechEngines:
     async def close(self) -> None:
         await self.recognizer.close()
         self.pool.shutdown()
+
+
+def _recognizer(settings: Settings, paths: ModelPaths, device: DeviceChoice,
+                pool: InferencePool) -> SharedRecognizer:
+    """Whisper in this process, or the remote recogniser ``models.asr`` names."""
+    if settings.models.asr:
+        return WyomingRecognizer(settings.models.asr)
+    return WhisperRecognizer(paths.whisper_dir, device, pool)
+
+
+def _asr_name(recognizer: SharedRecognizer, paths: ModelPaths) -> str:
+    if isinstance(recognizer, WyomingRecognizer):
+        return recognizer.uri
+    return str(paths.whisper_dir)
