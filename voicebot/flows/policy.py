@@ -43,6 +43,10 @@ class Kind(StrEnum):
     """Sure enough that the caller need not be heard out (ends the turn early)."""
     SURE_WORDS = "sure_words"
     """Recogniser confidence below which a value heard is read back before it is used."""
+    GLOBAL_UNCLEAR = "global_unclear"
+    """A global request (a person, the menu) well ahead of the other globals, taken when no
+    service is clear: "can I talk to someone in the council tax team" names a topic, but it
+    asks for a person, not for one of the topic's services."""
     UNSERVED = "unserved"
     """A whole sentence whose best reading is out of scope at this score or more, though not
     surely, while nothing the line serves is routable: a request this line does not serve
@@ -70,6 +74,7 @@ RULES: tuple[Rule, ...] = (
     Rule(Situation.OPEN, Kind.SERVICE, 0.62, 0.06),
     Rule(Situation.OPEN, Kind.OPTION, 0.40),
     Rule(Situation.OPEN, Kind.COMPLETE, 0.72, 0.06),
+    Rule(Situation.OPEN, Kind.GLOBAL_UNCLEAR, 0.70, 0.30),
     Rule(Situation.OPEN, Kind.UNSERVED, 0.55),
     # Answering a question: only a sure request interrupts the answer.
     Rule(Situation.ANSWERING, Kind.GLOBAL, 0.80),
@@ -134,6 +139,10 @@ def request(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
                 kind: Literal["service", "out_of_scope"] = (
                     "out_of_scope" if best.intent == OUT_OF_SCOPE else "service")
                 return Request(kind, best.intent, best.score)
+    if globals_:
+        for rule in rules(situation, Kind.GLOBAL_UNCLEAR):
+            if _passes(rule, globals_[0], _runner(globals_), 0.0):
+                return Request("global", globals_[0].intent, globals_[0].score)
     return _unserved(globals_, services, situation, words)
 
 

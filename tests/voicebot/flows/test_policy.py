@@ -44,6 +44,13 @@ CASES = [
      ("service", "council_tax_balance")),
     (CHANGING, [("agent", 0.7)], [("bin_day", 0.2)], None),
     (OPEN, [], [], None),
+    # a person asked for about a topic whose services are unclear: the person
+    (OPEN, [("agent", 0.76), ("menu", 0.15)],
+     [("council_tax_discount", 0.78), ("council_tax_balance", 0.75)], ("global", "agent")),
+    (OPEN, [("menu", 0.62), ("repeat", 0.42)],
+     [("council_tax_balance", 0.84), ("council_tax_pay", 0.81)], None),
+    (ANSWERING, [("agent", 0.76), ("menu", 0.15)],
+     [("council_tax_discount", 0.78), ("council_tax_balance", 0.75)], None),
 ]
 
 
