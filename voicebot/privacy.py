@@ -184,10 +184,23 @@ def mask_number(number: str) -> str:
 
 
 class RedactingFormatter(logging.Formatter):
-    """Redacts the whole formatted record, tracebacks included, so no handler can leak."""
+    """Redacts what a record says, its traceback and stack included, so no handler can leak;
+    the line's own fields (the time, the level) are left as they are, or every timestamp would
+    read as a redacted number."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return redact_numbers(super().format(record))
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        said = record.message
+        record.message = redact_numbers(said)
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = said
+
+    def formatException(self, ei: Any) -> str:
+        return redact_numbers(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return redact_numbers(super().formatStack(stack_info))
 
 
 class RedactingFilter(logging.Filter):

@@ -162,6 +162,16 @@ def test_logs_are_redacted_tracebacks_included() -> None:
     assert CARD not in text and "4556 7375" not in text and MARKER in text
 
 
+def test_a_log_line_keeps_its_time_while_its_message_is_redacted() -> None:
+    formatter = privacy.RedactingFormatter("%(asctime)s %(levelname)s %(message)s")
+    record = logging.getLogger("t").makeRecord("t", logging.INFO, __file__, 1,
+                                               "card %s", (CARD,), None)
+    record.created = 1795000000.25  # 2026-11-18, an instant whose digits look like anything
+    text = formatter.format(record)
+    assert text.startswith(formatter.formatTime(record)), text
+    assert CARD not in text and MARKER in text
+
+
 def test_every_module_redacts_with_the_privacy_module() -> None:
     from voicebot import logs
     from voicebot.handoff import transfer
