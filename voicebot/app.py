@@ -18,9 +18,10 @@ from telephony.browser.routes import make_router as make_phone_router
 from telephony.twilio.routes import TwilioOptions
 from telephony.twilio.routes import make_router as make_twilio_router
 from voicebot import __version__
-from voicebot.call.handing import SHUTDOWN_NOTICE
+from voicebot.call.handing import APOLOGY, SHUTDOWN_NOTICE, TIME_UP
 from voicebot.call.listener import Listener
-from voicebot.call.session import APOLOGY, CARD_NOTICE, TIME_UP, CallSession
+from voicebot.call.session import CARD_NOTICE, CallSession
+from voicebot.call.watchdog import TurnWatchdog
 from voicebot.call.speaker import Speaker
 from voicebot.config import Settings
 from voicebot.council.actions import Services
@@ -138,6 +139,7 @@ class Service:
                 handover=self.handoff.for_call(sid),
                 events=self.events,
                 max_seconds=self.settings.max_call_seconds,
+                watchdog=TurnWatchdog(reply_seconds=self.settings.reply_limit_seconds),
             )
             self.drain.started(sid, session.shut_down, needs_action=call.info.carrier == "twilio")
             return await session.run()

@@ -214,6 +214,10 @@ class Settings(BaseSettings):
     verification: VerificationSettings = VerificationSettings()
     max_call_seconds: float = Field(default=900.0, ge=5)
     """A call still with the bot after this long hears a polite message and is transferred."""
+    reply_limit_seconds: float = Field(default=10.0, ge=1, le=120)
+    """A caller whose turn gets no reply from the bot this long after it ended (a fault: a
+    lookup that hangs, a model that stopped) hears the apology and is transferred, and the call
+    is recorded as a fault."""
     bank_holidays: Literal["england-and-wales", "scotland", "northern-ireland", "none"] = (
         "england-and-wales")
     """Whose bank holidays close the teams (``always`` lines stay open)."""

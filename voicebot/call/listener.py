@@ -27,7 +27,7 @@ import numpy as np
 
 from telephony import AudioIn
 from voicebot.audio import FrameChunker, Resampler, pcm16_to_float
-from voicebot.errors import SpeechError
+from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
 from voicebot.speech.expected import holds_one_of
@@ -67,7 +67,14 @@ class NotHeard:
     transcript: Transcript | None = None
 
 
-Result = SpeechStarted | Heard | NotHeard
+@dataclass(frozen=True)
+class Broken:
+    """A finished turn whose recognition failed: a fault on our side, not the caller's."""
+
+    error: VoicebotError
+
+
+Result = SpeechStarted | Heard | NotHeard | Broken
 
 
 class Listener:
@@ -221,8 +228,12 @@ class Listener:
                 transcript = await self._recognizer.transcribe(audio, self._hints)
         except SpeechError as err:
             _LOGGER.warning("call %s: recognition failed: %s", self._sid, err)
-            self._emit(CallEventType.ERROR, code=err.code, message=err.message)
-            self._results.put_nowait(NotHeard())
+            self._results.put_nowait(Broken(err))
+            return
+        except Exception as err:  # a fault outside the recogniser's own guard: still a result
+            _LOGGER.error("call %s: recognition broke", self._sid, exc_info=err)
+            self._results.put_nowait(Broken(RecognitionError(
+                "asr-failed", f"{type(err).__name__}: {err}")))
             return
         if transcript.heard:
             self._emit(CallEventType.TRANSCRIPT, text=transcript.text,

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from telephony import AudioIn, Outcome
 from voicebot.call.keypad import DialogueView
-from voicebot.call.listener import Heard, NotHeard, SpeechStarted
+from voicebot.call.listener import Broken, Heard, NotHeard, SpeechStarted
 from voicebot.flows.actions import Action, CallerTurn, Handover
 from voicebot.speech.base import Hints
 
@@ -36,7 +36,7 @@ class DialoguePort(Protocol):
     def slots(self) -> Any: ...
 
 
-Heard_ = SpeechStarted | Heard | NotHeard
+Heard_ = SpeechStarted | Heard | NotHeard | Broken
 
 
 class ListenerPort(Protocol):
