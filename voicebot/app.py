@@ -8,10 +8,10 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import asdict
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from telephony import Call, Outcome, TransferTarget
 from telephony.browser.routes import make_router as make_phone_router
@@ -21,8 +21,8 @@ from voicebot import __version__
 from voicebot.call.handing import APOLOGY, SHUTDOWN_NOTICE, TIME_UP
 from voicebot.call.listener import Listener
 from voicebot.call.session import CARD_NOTICE, CallSession
-from voicebot.call.watchdog import TurnWatchdog
 from voicebot.call.speaker import Speaker
+from voicebot.call.watchdog import TurnWatchdog
 from voicebot.config import Settings
 from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
@@ -78,7 +78,8 @@ class Service:
         self.services = Services(self.council, self.database, VerificationPolicy(
             limits.max_failures_per_call, limits.max_failures_per_account,
             limits.window_hours * 3600))
-        self.records = CallRecords(self.database, retention_days=settings.retention_days)
+        self.records = CallRecords(self.database, retention_days=settings.retention_days,
+                                   spool=settings.spool)
         self.engines = SpeechEngines.load(settings)
         self.outcomes = StoredOutcomes(self.database)  # shared by every process
         self.queue_lengths = QueueLengths(HandoffQueue(self.records))
@@ -258,17 +259,21 @@ def create_app(settings: Settings) -> FastAPI:
     access = ApiAccess(settings)
 
     @app.get("/healthz")
-    async def healthz(request: Request) -> dict[str, Any]:
-        """Status for anyone; the details (models, flows, counters) only with API access."""
+    async def healthz(request: Request) -> JSONResponse:
+        """Status for anyone (503 while call records are not being stored); the details
+        (models, flows, storage, counters) only with API access."""
+        storage = service.records.health()
+        status, code = ("ok", 200) if storage.healthy else ("degraded", 503)
         if not access.allows(request):
-            return {"status": "ok"}
-        return {
-            "status": "ok",
+            return JSONResponse({"status": status}, status_code=code)
+        return JSONResponse({
+            "status": status,
+            "storage": asdict(storage),
             "version": __version__,
             **service.engines.describe(),
             "calls_in_progress": service.calls_in_progress,
             "flows": service.flows.describe(),
             "telephony": dict(service.telephony_stats),
-        }
+        }, status_code=code)
 
     return app

@@ -193,6 +193,10 @@ class Settings(BaseSettings):
     database_url: str = ""
     """``postgresql://voicebot@db.internal/voicebot`` for several processes; default (empty):
     ``sqlite:///<state_dir>/voicebot.db``."""
+    spool_dir: Path | None = None
+    """Where call-record writes wait while the database is unavailable (locked for minutes,
+    unreachable, its disk full), until it takes them again; default ``<state_dir>/spool``. Put
+    it on a different disk from the database where you can."""
     database_pool_size: int = Field(8, ge=1, le=200)
     """PostgreSQL connections per process (the writer, web reads, desktop sessions)."""
     models_dir: Path = ROOT / "models"
@@ -259,6 +263,10 @@ class Settings(BaseSettings):
     @property
     def database(self) -> Path:
         return self.state_dir / "voicebot.db"
+
+    @property
+    def spool(self) -> Path:
+        return self.spool_dir or self.state_dir / "spool"
 
     @property
     def twilio_token(self) -> str | None:
