@@ -77,7 +77,8 @@ async def test_an_agent_takes_a_transferred_call(service: Service, tmp_path: Pat
         await page.evaluate("document.getElementById('claim').click(); true")
         await page.wait_for("document.getElementById('d-state').textContent === "
                             "'Claimed by you'")
-        assert await page.text("message") == "You have claimed this call."
+        await page.wait_for("document.getElementById('message').textContent === "
+                            "'You have claimed this call.'")  # the live update may come first
         await page.evaluate(
             "document.getElementById('outcome').value = 'resolved';"
             "document.getElementById('note').value = 'Moved the account to the new address';"
