@@ -16,6 +16,7 @@ test:
 	@.venv/bin/ruff check voicebot telephony tests bench
 	@.venv/bin/mypy
 	@.venv/bin/lint-imports
+	@.venv/bin/python scripts/deps.py audit
 	@.venv/bin/pytest -q
 
 lint:

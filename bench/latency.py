@@ -37,9 +37,10 @@ SCRIPTS: list[list[str | tuple[str, str]]] = [
 ]
 
 
-def start_service(port: int, state: Path) -> subprocess.Popen[bytes]:
+def start_service(port: int, state: Path, extra: dict[str, str] | None = None
+                  ) -> subprocess.Popen[bytes]:
     env = {**os.environ, "VOICEBOT_STATE_DIR": str(state), "TWILIO_AUTH_TOKEN": TOKEN,
-           "VOICEBOT_TRANSFER_TARGETS": '{"general": {"hours": "always"}}'}
+           "VOICEBOT_TRANSFER_TARGETS": '{"general": {"hours": "always"}}', **(extra or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "voicebot", "serve", "--port", str(port)], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -94,3 +94,23 @@ class CallObserver(Protocol):
     def call_status(self, call_sid: str, status: str) -> None: ...
 
     def call_dropped(self, call_sid: str, reason: str) -> None: ...
+
+
+class CallGate(Protocol):
+    """Whether this process takes new calls, told when Twilio is done with a call here.
+
+    A draining process refuses new calls but must still answer the action URL of the calls it
+    carried; the gate learns of both so that it knows when it may exit.
+    """
+
+    def admit(self, call_sid: str) -> bool:
+        """A voice webhook for a new call: False when the process is draining."""
+        ...
+
+    def accepting(self) -> bool:
+        """False while draining (a proxy may then give new media streams to a sibling)."""
+        ...
+
+    def action_served(self, call_sid: str, whisper: bool) -> None:
+        """Twilio has had the call's ``<Connect action>`` answer; with ``whisper`` it will
+        come back for the agent's whisper when the agent answers."""

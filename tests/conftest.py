@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -12,7 +13,9 @@ from typing import Any
 import pytest
 import uvicorn
 
+from tests.postgres import PostgresMissing, PostgresServer
 from voicebot.config import Settings, load_settings
+from voicebot.storage import sqlite_url
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +48,7 @@ async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
     """Run ``app`` under uvicorn on loopback for the duration; yields its base URL."""
     port = port or unused_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, ws="websockets",
-                            lifespan="on")
+                            lifespan="on", proxy_headers=False)  # as `voicebot serve` runs it
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -62,3 +65,30 @@ async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
 @pytest.fixture
 def serve() -> Callable[..., Any]:
     return serving
+
+
+# -- storage: every store is tested on SQLite and on a real PostgreSQL --
+
+ENGINES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster for the whole run (Debian's server, started here)."""
+    try:
+        server = PostgresServer.start()
+    except PostgresMissing as err:
+        if os.environ.get("CI"):
+            raise  # CI installs PostgreSQL (scripts/setup --browser): never skip there
+        pytest.skip(f"POSTGRESQL TESTS SKIPPED: {err}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database on each engine in turn (migrated by whatever opens it)."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "state" / "voicebot.db")
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database()

@@ -12,6 +12,7 @@ from voicebot.council.data import CouncilData
 from voicebot.errors import FlowSchemaError
 from voicebot.flows.conversation_tests import fixed_today, load_tests, read_tests, run_test
 from voicebot.flows.registry import FlowSet, build
+from voicebot.handoff.rehearsal import rehearsal
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = load_tests(ROOT / "flows" / "tests")
@@ -28,7 +29,8 @@ def flow_set(tmp_path: Path) -> tuple[FlowSet, CouncilData]:
 @pytest.mark.parametrize(("file", "case"), CASES, ids=[str(c.get("test")) for _, c in CASES])
 async def test_conversation(file: Path, case: dict[str, Any], tmp_path: Path) -> None:
     built, council = flow_set(tmp_path)
-    result = await run_test(case, file, built, lambda: Services(council, tmp_path / "cases.db"))
+    result = await run_test(case, file, built, lambda: Services(council, tmp_path / "cases.db"),
+                            line=lambda test: rehearsal(test, built))
     assert result.passed, "\n".join(result.failures)
 
 

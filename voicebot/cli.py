@@ -27,13 +27,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from voicebot.app import create_app
+    from voicebot.operations.server import run_server
 
     settings = _settings(args)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, ws="websockets")
+    service = app.state.service
+    run_server(app, settings.host, settings.port, service.drain, on_drained=service.live.close)
     return 0
 
 
@@ -107,8 +107,10 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParse
 """Registrars for the staff tools (flows, chat, call), each in its own module."""
 
 from voicebot.commands import chat, passwords, simulator  # noqa: E402  (heavy imports happen on use)
+from voicebot.commands import prompts as prompt_commands  # noqa: E402
 
 EXTRA_COMMANDS.extend([chat.register, simulator.register, passwords.register])
+EXTRA_COMMANDS.append(prompt_commands.register)
 
 from voicebot.commands import calls  # noqa: E402
 

@@ -14,7 +14,10 @@ Hierarchy::
     │   ├── RecognitionError
     │   └── SynthesisError
     ├── DataError          council data that cannot be loaded or looked up
-    └── TransferError      a handover that cannot be made
+    ├── TransferError      a handover that cannot be made
+    └── StorageError       the database refused a statement (a bug or bad data: not retried)
+        ├── StorageUnavailable  locked, unreachable or full for now (retried with backoff)
+        └── DuplicateKey        a row with that key is already there
 
 Stage boundaries wrap foreign exceptions (``raise RecognitionError("asr-failed", ...) from err``)
 so a call session can always apologise and transfer instead of dying.
@@ -78,3 +81,15 @@ class DataError(VoicebotError):
 
 class TransferError(VoicebotError):
     """A handover to an agent that cannot be made."""
+
+
+class StorageError(VoicebotError):
+    """The database refused a statement; retrying the same statement will not help."""
+
+
+class StorageUnavailable(StorageError):
+    """The database is locked, unreachable or full for now; the same write may succeed later."""
+
+
+class DuplicateKey(StorageError):
+    """A row with that key is already there."""

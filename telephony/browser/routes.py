@@ -7,6 +7,11 @@ council network, and the app decides whether to mount it. The service names each
 (``BR`` + 32 hex digits) rather than trusting the page to, and tells the page that name with a
 secret token (a ``call`` message before the bot speaks), with which the page may follow the
 call's own events where the service offers them.
+
+Two guards stand in for a signature. A websocket whose ``Origin`` is another site is refused
+(a page elsewhere cannot use a member of staff's browser to place calls), and at most
+``max_calls`` browser calls run at once; the next is told it is busy (close code 1013), so the
+test phone can never take the CPU that phone calls need.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import logging
 import secrets
 from collections import Counter
 from importlib.resources import files
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, HTTPException, Request, Response, WebSocket
+from fastapi import APIRouter, Request, Response, WebSocket
 from fastapi.responses import RedirectResponse
 
-from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
+from telephony.call import CallGate, CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio.outcomes import OutcomeBook
 from telephony.twilio.stream import GuardedObserver, StreamPolicy, await_start, run_call
 
@@ -44,16 +50,21 @@ def make_router(
     fallback: Outcome | None = None,
     lead: float = 0.2,
     stats: Counter[str] | None = None,
+    origins: frozenset[str] = frozenset(),
+    max_calls: int | None = None,
+    gate: CallGate | None = None,
 ) -> APIRouter:
-    """``/phone`` routes running ``handler`` for each browser call."""
+    """``/phone`` routes running ``handler`` for each browser call.
+
+    ``origins`` are origins allowed besides the page's own host (``https://bot.example``).
+    """
     guarded = GuardedObserver(observer) if observer is not None else None
     policy = StreamPolicy(fallback=fallback or Outcome("hangup", reason="no-outcome"), lead=lead,
                           stats=stats if stats is not None else Counter())
     book = OutcomeBook(keep=60.0)
     router = APIRouter(prefix="/phone", tags=["browser phone"])
-    page = (_STATIC / "phone.html").read_text(encoding="utf-8")
-    scripts = {name: (_STATIC / name).read_text(encoding="utf-8")
-               for name in ("phone.js", "transcript.js")}
+    assets = {name: (_STATIC / name).read_text(encoding="utf-8") for name in _ASSETS}
+    active = 0
 
     @router.get("", include_in_schema=False)
     async def to_page(request: Request) -> RedirectResponse:
@@ -62,19 +73,40 @@ def make_router(
 
     @router.get("/")
     async def phone_page() -> Response:
-        return Response(page, media_type="text/html; charset=utf-8",
+        return Response(assets["phone.html"], media_type=_ASSETS["phone.html"],
                         headers={"Cache-Control": "no-store"})
 
-    @router.get("/{name}.js", include_in_schema=False)
-    async def script(name: str) -> Response:
-        if f"{name}.js" not in scripts:
-            raise HTTPException(404, "no such script")
-        return Response(scripts[f"{name}.js"], media_type="text/javascript; charset=utf-8",
+    @router.get("/{name}", include_in_schema=False)
+    async def phone_asset(name: str) -> Response:
+        if name not in _ASSETS or name == "phone.html":
+            return Response("not found", status_code=404, media_type="text/plain")
+        return Response(assets[name], media_type=_ASSETS[name],
                         headers={"Cache-Control": "no-store"})
 
     @router.websocket("/media")
     async def media(websocket: WebSocket) -> None:
+        if gate is not None and not gate.accepting():
+            # Draining: refuse before anything is recorded; a proxy tries a sibling.
+            await websocket.send_denial_response(Response("draining", status_code=503))
+            return
+        nonlocal active
+        origin = websocket.headers.get("origin")
+        if origin is not None and not _allowed(origin, websocket.headers.get("host"), origins):
+            _LOGGER.warning("browser phone: refused a websocket from origin %r", origin[:100])
+            await websocket.close(code=1008)  # before accepting: the handshake gets a 403
+            return
         await websocket.accept()
+        if max_calls is not None and active >= max_calls:
+            _LOGGER.warning("browser phone: busy (%d calls), turned one away", active)
+            await websocket.close(code=1013, reason="the browser phone is busy")
+            return
+        active += 1
+        try:
+            await _serve(websocket)
+        finally:
+            active -= 1
+
+    async def _serve(websocket: WebSocket) -> None:
         start = await await_start(websocket, policy)
         if start is None:
             return
@@ -105,3 +137,18 @@ def make_router(
         _LOGGER.info("browser call %s: %s", info.call_sid, describe(outcome))
 
     return router
+
+
+_ASSETS = {"phone.html": "text/html; charset=utf-8", "phone.js": "text/javascript; charset=utf-8",
+           "capture.js": "text/javascript; charset=utf-8", "phone.css": "text/css; charset=utf-8",
+           "transcript.js": "text/javascript; charset=utf-8"}
+
+
+def _allowed(origin: str, host: str | None, origins: frozenset[str]) -> bool:
+    """The page's own host, or one of the configured origins; never ``null``."""
+    if origin in origins:
+        return True
+    try:
+        return host is not None and urlsplit(origin).netloc == host
+    except ValueError:
+        return False

@@ -253,7 +253,8 @@ class ScriptedCaller:
             line.expect_reply_after(line.voiced_sent_at)
         else:
             line.begin(f"silence {step.seconds:g} s", loop.time())
-            await asyncio.sleep(step.seconds)
+            with contextlib.suppress(TimeoutError):  # unless the bot ends the call first
+                await asyncio.wait_for(line.closed.wait(), step.seconds)
             if line.reply.latency is None:
                 return line.finish()
         return await self._reply(line)

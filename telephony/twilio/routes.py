@@ -1,11 +1,14 @@
 """The Twilio endpoints: voice webhook, media websocket, ``<Connect action>``, status.
 
 Every endpoint checks ``X-Twilio-Signature`` before doing anything, so a forged request gets a
-403 and starts nothing. Only ``/twilio/*`` is meant to be reachable from the internet.
+403 and starts nothing; a signed request sent a second time is refused the same way, and each
+call gets its own stream URL, good for one stream (``telephony.twilio.admission``). Only
+``/twilio/*`` is meant to be reachable from the internet.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,9 +19,10 @@ from fastapi import APIRouter, HTTPException, Request, Response, WebSocket
 from starlette.datastructures import FormData, UploadFile
 from twilio.request_validator import RequestValidator
 
-from telephony.call import CallHandler, CallInfo, CallObserver, Outcome
+from telephony.call import CallGate, CallHandler, CallInfo, CallObserver, Outcome
 from telephony.twilio import signature, twiml
-from telephony.twilio.outcomes import OutcomeBook
+from telephony.twilio.admission import MemorySeen, Seen, StreamTickets
+from telephony.twilio.outcomes import OutcomeBook, OutcomeLedger
 from telephony.twilio.stream import GuardedObserver, StreamPolicy, await_start, run_call
 
 _LOGGER = logging.getLogger(__name__)
@@ -47,6 +51,22 @@ class TwilioOptions:
     )
     stats: Counter[str] = field(default_factory=Counter)
     """Dropped-message counts by reason, dropped calls and handler errors (for /metrics)."""
+    seen: Seen | None = None
+    """What was let in already (signatures, calls, streams); default: this process's memory.
+    Several processes answering one number must share one (the service passes its database's).
+    Its calls may block, so they run in a worker thread."""
+    stream_window: float = 30.0
+    """Seconds after the voice webhook within which its call's media stream must start."""
+    replay_window: float = 900.0
+    """How long a webhook's signature is remembered, so the same request is let in once."""
+    call_memory: float = 86_400.0
+    """How long a call sid is remembered, so its voice webhook cannot start a second call."""
+    outcomes: OutcomeLedger | None = None
+    """Shares outcomes between the service's processes (None: this process only)."""
+    gate: CallGate | None = None
+    """Decides whether new calls are taken (a draining process refuses them)."""
+    refusal: str = "busy"
+    """How a refused call is answered: ``busy``, ``proxy`` (503) or a URL to redirect to."""
 
 
 def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOptions
@@ -60,24 +80,42 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
                         "service. Never run like this where the internet can reach it.")
     observer = GuardedObserver(observer)
     validator = RequestValidator(options.auth_token or "")
-    book = OutcomeBook()
+    seen = options.seen or MemorySeen()
+    tickets = StreamTickets(options.auth_token, seen, options.stream_window)
+    book = OutcomeBook(ledger=options.outcomes)
     policy = StreamPolicy(fallback=options.fallback, lead=options.lead, stats=options.stats)
     router = APIRouter(prefix="/twilio", tags=["twilio"])
 
-    async def signed_form(request: Request) -> FormData:
-        """The webhook's parameters: the form of a POST, the query of a GET (if so configured)."""
+    async def verified_form(request: Request) -> tuple[FormData, str]:
+        """The webhook's parameters (the form of a POST, the query of a GET) and its signature,
+        checked; the signature is not yet remembered (see ``remember``)."""
         if request.method == "GET":
             form, signed_params = FormData(list(request.query_params.multi_items())), FormData()
         else:
             form = signed_params = await _read_form(request)
-        if options.verify_signatures:
-            url = signature.signed_url(request.url, request.headers, options.public_url,
-                                       websocket=False)
-            if not signature.is_valid(validator, url, signed_params, request.headers):
-                options.stats["bad-signature"] += 1
-                _LOGGER.warning("rejected %s: missing or wrong X-Twilio-Signature for %s",
-                                request.url.path, url)
-                raise HTTPException(status_code=403, detail="invalid Twilio signature")
+        if not options.verify_signatures:
+            return form, ""
+        url = signature.signed_url(request.url, request.headers, options.public_url,
+                                   websocket=False)
+        if not signature.is_valid(validator, url, signed_params, request.headers):
+            options.stats["bad-signature"] += 1
+            _LOGGER.warning("rejected %s: missing or wrong X-Twilio-Signature for %s",
+                            request.url.path, url)
+            raise HTTPException(status_code=403, detail="invalid Twilio signature")
+        return form, request.headers.get(signature.SIGNATURE_HEADER, "")
+
+    async def remember(request: Request, signed: str) -> None:
+        """Let a signed request in once: a replay of it, to any process, is refused."""
+        if signed and not await asyncio.to_thread(seen.first_time, f"signature:{signed}",
+                                                  options.replay_window):
+            options.stats["replayed-webhook"] += 1
+            _LOGGER.warning("rejected %s: the same signed request was already received",
+                            request.url.path)
+            raise HTTPException(status_code=403, detail="request already received")
+
+    async def signed_form(request: Request) -> FormData:
+        form, signed = await verified_form(request)
+        await remember(request, signed)
         return form
 
     def base(request: Request | WebSocket) -> str:
@@ -85,8 +123,21 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
 
     @router.api_route("/voice", methods=["GET", "POST"])
     async def voice(request: Request) -> Response:
-        form = await signed_form(request)
+        form, signed = await verified_form(request)
         call_sid = _required(form, "CallSid")
+        if options.gate is not None and not options.gate.admit(call_sid):
+            # Before anything is remembered: the proxy retries this same signed request on a
+            # sibling, which shares what was let in.
+            options.stats["refused-draining"] += 1
+            _LOGGER.info("call %s: refused (%s): this process is draining", call_sid,
+                         options.refusal)
+            return refuse(options.refusal)
+        await remember(request, signed)
+        if not await asyncio.to_thread(seen.first_time, f"call:{call_sid}",
+                                       options.call_memory):
+            options.stats["repeated-call"] += 1
+            _LOGGER.warning("rejected a second voice webhook for call %s", call_sid)
+            raise HTTPException(status_code=403, detail="call already answered")
         caller, called = str(form.get("From", "")), str(form.get("To", ""))
         observer.call_ringing(call_sid, caller, called)
         http_base = base(request)
@@ -94,14 +145,20 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
             _LOGGER.warning("answering call %s with a ws:// stream URL; Twilio needs https",
                             call_sid)
         body = twiml.connect_stream(
-            f"{signature.websocket_base(http_base)}/twilio/media",
+            f"{signature.websocket_base(http_base)}/twilio/media/{tickets.issue(call_sid)}",
             f"{http_base}/twilio/after",
             {"callSid": call_sid, "from": caller, "to": called},
         )
         return Response(body, media_type=_XML)
 
-    @router.websocket("/media")
-    async def media(websocket: WebSocket) -> None:
+    @router.websocket("/media/{call_sid}/{ticket}")
+    async def media(websocket: WebSocket, call_sid: str, ticket: str) -> None:
+        if options.refusal == "proxy" and options.gate and not options.gate.accepting():
+            # Behind a proxy any process may take the stream, whoever answered the webhook:
+            # a draining one refuses the handshake so that the proxy tries a sibling.
+            options.stats["refused-draining"] += 1
+            await websocket.send_denial_response(Response("draining", status_code=503))
+            return
         if options.verify_signatures:
             url = signature.signed_url(websocket.url, websocket.headers, options.public_url,
                                        websocket=True)
@@ -111,11 +168,17 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
                                 url)
                 await websocket.close(code=1008)  # before accept: the handshake gets a 403
                 return
+        if refused := await asyncio.to_thread(tickets.admit, call_sid, ticket):
+            await _refuse(websocket, refused, call_sid, options.stats)
+            return
         await websocket.accept()
         start = await await_start(websocket, policy)
         if start is None:
             return
         details = start["start"]
+        if details["callSid"] != call_sid:
+            await _refuse(websocket, "wrong-call", details["callSid"], options.stats)
+            return
         parameters = details["customParameters"]
         info = CallInfo(
             call_sid=details["callSid"],
@@ -139,6 +202,10 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
             _LOGGER.warning("call %s: no outcome known at the action URL; using fallback",
                             call_sid)
             outcome = options.fallback
+        if options.gate is not None:
+            dialled = outcome.kind == "transfer" and outcome.target is not None and (
+                outcome.target.kind != "queue")
+            options.gate.action_served(call_sid, whisper=dialled and bool(outcome.whisper_url))
         http_base = base(request)
         body = twiml.for_outcome(
             outcome,
@@ -151,7 +218,7 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
     @router.post("/whisper/{call_sid}")
     async def whisper(call_sid: str, request: Request) -> Response:
         await signed_form(request)
-        outcome = book.get(call_sid)
+        outcome = await book.find(call_sid)
         return Response(twiml.play(outcome.whisper_url if outcome else None), media_type=_XML)
 
     @router.post("/dial-done")
@@ -170,6 +237,28 @@ def make_router(handler: CallHandler, observer: CallObserver, options: TwilioOpt
         return Response(status_code=204)
 
     return router
+
+
+async def _refuse(websocket: WebSocket, reason: str, call_sid: str, stats: Counter[str]) -> None:
+    """No conversation and no record for this stream; before accept, the handshake gets 403."""
+    stats[reason] += 1
+    _LOGGER.warning("refused a media stream for call %s: %s", call_sid, reason)
+    await websocket.close(code=1008)
+
+
+def refuse(refusal: str) -> Response:
+    """The answer to a new call on a draining process.
+
+    ``busy`` rejects it (Twilio plays a busy tone; nothing is answered or billed), ``proxy``
+    answers 503 so that nginx retries the webhook on a sibling process, and a URL redirects the
+    call's TwiML there (Twilio requests it with the same parameters, signed for that URL).
+    """
+    if refusal == "proxy":
+        return Response("draining: try another process", status_code=503,
+                        headers={"Retry-After": "0"}, media_type="text/plain")
+    if refusal.startswith(("https://", "http://")):
+        return Response(twiml.redirect(refusal), media_type=_XML)
+    return Response(twiml.reject_busy(), media_type=_XML)
 
 
 async def _read_form(request: Request) -> FormData:

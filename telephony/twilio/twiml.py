@@ -26,6 +26,20 @@ def connect_stream(stream_url: str, action_url: str, parameters: Mapping[str, st
     return str(response)
 
 
+def reject_busy() -> str:
+    """Refuse a call before it is answered: the caller hears a busy tone and is not charged."""
+    response = VoiceResponse()
+    response.reject(reason="busy")
+    return str(response)
+
+
+def redirect(url: str) -> str:
+    """Hand the call's TwiML to another service; Twilio POSTs the webhook there, signed."""
+    response = VoiceResponse()
+    response.redirect(url, method="POST")
+    return str(response)
+
+
 def for_outcome(
     outcome: Outcome,
     call_sid: str,

@@ -1,18 +1,20 @@
-"""Call records in a real SQLite file: events in, API JSON out, privacy, drops, retention."""
+"""Call records on both engines (a real SQLite file, a real PostgreSQL): events in, API JSON out,
+privacy, drops, retention, claims."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import psycopg
 import pytest
 
 from voicebot.events import CallEvent, CallEventType
 from voicebot.records import CallRecords, ClaimError, HandoffQueue, mask_number
+from voicebot.storage import open_database
 
 T0 = datetime(2024, 3, 4, 10, 0, tzinfo=UTC).timestamp()
 CARD = "4111 1111 1111 1111"
@@ -32,10 +34,31 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def records(tmp_path: Path, clock: Clock) -> Iterator[CallRecords]:
-    store = CallRecords(tmp_path / "calls.db", retention_days=90, clock=clock)
+def records(database_url: str, clock: Clock) -> Iterator[CallRecords]:
+    store = CallRecords(database_url, retention_days=90, clock=clock)
     yield store
     store.close()
+
+
+def stored_bytes(url: str) -> bytes:
+    """Everything the database holds, as the engine keeps it (files, or every row as text)."""
+    if url.startswith("sqlite:///"):
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        return b"".join(p.read_bytes() for p in folder.iterdir())
+    with psycopg.connect(url) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        return "".join(str(conn.execute(f"SELECT t::text FROM {table} t").fetchall())
+                       for table in tables).encode()
+
+
+def count(url: str, table: str) -> int:
+    database = open_database(url)
+    try:
+        with database.transaction(write=False) as conn:
+            return int(conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"])
+    finally:
+        database.close()
 
 
 def emit(records: CallRecords, sid: str, kind: CallEventType, at: float, **data: Any) -> None:
@@ -92,8 +115,8 @@ def test_a_call_comes_back_as_the_api_json(records: CallRecords) -> None:
     assert records.get_call("nope") is None
 
 
-def test_card_numbers_never_reach_the_database_file(tmp_path: Path, clock: Clock) -> None:
-    records = CallRecords(tmp_path / "calls.db", clock=clock)
+def test_card_numbers_never_reach_the_database(database_url: str, clock: Clock) -> None:
+    records = CallRecords(database_url, clock=clock)
     emit(records, "CA2", CallEventType.CALL_START, T0, **{"from": "+447700900999", "to": ""})
     emit(records, "CA2", CallEventType.TRANSCRIPT, T0 + 1, text=f"my card is {CARD} thanks")
     emit(records, "CA2", CallEventType.SLOT, T0 + 2, name="card", value=CARD.replace(" ", ""))
@@ -107,7 +130,8 @@ def test_card_numbers_never_reach_the_database_file(tmp_path: Path, clock: Clock
     assert call["turns"][1]["text"] == "[keypad] [redacted number]"
     assert call["slots"] == {"card": "[redacted number]"}
     assert call["errors"][0]["message"] == "bad [redacted number]"
-    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    stored = stored_bytes(database_url)
+    assert b"my card is" in stored  # the check below can see what was stored
     for secret in (b"4111111111111111", b"4111 1111", b"5500000000000004", b"550000000"):
         assert secret not in stored
 
@@ -190,9 +214,9 @@ def test_list_calls_newest_first(records: CallRecords) -> None:
     assert all("turns" not in c and c["from"] == "+44 7*** ***444" for c in listed)
 
 
-def test_retention_deletes_old_calls_at_start_and_daily(tmp_path: Path) -> None:
+def test_retention_deletes_old_calls_at_start_and_daily(database_url: str) -> None:
     clock = Clock()
-    path = tmp_path / "calls.db"
+    path = database_url
     records = CallRecords(path, retention_days=90, clock=clock)
     council_tax_call(records, "OLD", at=T0)
     records.close()
@@ -210,9 +234,8 @@ def test_retention_deletes_old_calls_at_start_and_daily(tmp_path: Path) -> None:
     assert records.get_call("NEWER") is None
     assert records.get_call("TODAY") is not None
     records.close()
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT count(*) FROM turns").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM handoffs").fetchone()[0] == 0
+    assert count(database_url, "turns") == count(database_url, "handoffs") == 0
+    assert count(database_url, "events") == 1  # TODAY's
 
 
 def test_figures_for_a_day(records: CallRecords, clock: Clock) -> None:
@@ -238,9 +261,9 @@ def test_figures_for_a_day(records: CallRecords, clock: Clock) -> None:
     assert records.figures(date(2024, 3, 3))["calls"] == 1
 
 
-def test_two_agents_claiming_at_once_one_wins(tmp_path: Path, clock: Clock) -> None:
+def test_two_agents_claiming_at_once_one_wins(database_url: str, clock: Clock) -> None:
     """Two separate connections (as two workers would have) race for the same call."""
-    path = tmp_path / "calls.db"
+    path = database_url
     first, second = (CallRecords(path, clock=clock) for _ in range(2))
     council_tax_call(first, "RACE")
     first.flush()
@@ -288,3 +311,16 @@ def test_queue_shows_the_context_agents_need(records: CallRecords) -> None:
     records.call_status("Q2", "completed")
     left = HandoffQueue(records).get("Q2")
     assert left is not None and left["state"] == "caller-left"
+
+
+def test_the_language_chosen_is_kept_with_the_call_and_its_handoff(
+        records: CallRecords) -> None:
+    records(CallEvent(CallEventType.CALL_START, "CA0", {"from": "+447700900123"}))
+    records(CallEvent(CallEventType.CALL_START, "CY1", {"from": "+447700900123"}))
+    records(CallEvent(CallEventType.LANGUAGE, "CY1", {"language": "cy"}))
+    records(CallEvent(CallEventType.TRANSFER, "CY1", {
+        "team": "general", "reason": "caller chose Welsh", "summary": "s"}))
+    assert cast(dict[str, Any], records.get_call("CY1"))["language"] == "cy"
+    assert cast(dict[str, Any], records.get_call("CA0"))["language"] == "en"
+    queued = HandoffQueue(records).get("CY1")
+    assert queued is not None and queued["language"] == "cy"

@@ -1,12 +1,14 @@
-"""The desktop and API assembled the way the app does it, over a real SQLite file."""
+"""The desktop and API assembled the way the app does it, over a real database (each engine)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -15,9 +17,10 @@ from voicebot.config import Settings, load_settings
 from voicebot.events import CallEvent, CallEventType, EventSink, fan_out
 from voicebot.records import CallRecords
 from voicebot.web.api import make_api_router
-from voicebot.web.auth import LoginThrottle
 from voicebot.web.desktop import make_desktop_router
 from voicebot.web.live import LiveQueue
+from voicebot.web.shield import protect
+from voicebot.web.throttle import LoginThrottle
 
 PASSWORDS = {"alice": "alice-password-1", "bob": "bob-password-22", "sue": "supervisor-333"}
 
@@ -49,17 +52,42 @@ def desk_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 def build_service(settings: Settings, throttle: LoginThrottle | None = None) -> Service:
     """The lead's wiring in miniature: one records store, one live queue, both routers."""
-    records = CallRecords(settings.database, retention_days=settings.retention_days)
-    live = LiveQueue()
-    app = FastAPI()
+    records = CallRecords(settings.database_url, retention_days=settings.retention_days)
+    live = LiveQueue(records.database)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    protect(app, settings)
     app.include_router(make_api_router(records, settings))
     app.include_router(make_desktop_router(records, settings, live, throttle=throttle))
     return Service(app, fan_out(records, live), records, live, settings)
 
 
+async def log_in(http: httpx.AsyncClient, username: str, password: str | None = None,
+                 headers: dict[str, str] | None = None) -> httpx.Response:
+    """Log in as a browser does: fetch the form (its token and cookie), then post it.
+
+    After a successful login the client sends the session's CSRF token on every request, as
+    the desktop's script does.
+    """
+    form = await http.get("/desktop/login")
+    token = page_token(form.text, 'name="csrf" value="')
+    response = await http.post("/desktop/login", headers=headers or {}, data={
+        "username": username, "csrf": token,
+        "password": PASSWORDS[username] if password is None else password})
+    if response.status_code == 303 and response.headers["location"] == "/desktop/":
+        desk = await http.get("/desktop/")
+        http.headers["X-CSRF-Token"] = page_token(desk.text, 'name="csrf-token" content="')
+    return response
+
+
+def page_token(page: str, before: str) -> str:
+    found = re.search(re.escape(before) + r'([^"]+)"', page)
+    assert found, f"no CSRF token in the page: {page[:300]}"
+    return found.group(1)
+
+
 @pytest.fixture
-def service(settings: Settings, tmp_path: Path) -> Iterator[Service]:
-    built = build_service(desk_settings(tmp_path))
+def service(settings: Settings, tmp_path: Path, database_url: str) -> Iterator[Service]:
+    built = build_service(desk_settings(tmp_path, database_url=database_url))
     yield built
     built.live.close()
     built.records.close()

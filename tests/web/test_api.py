@@ -13,9 +13,10 @@ from tests.web.conftest import Service, build_service, desk_settings, transfer_c
 from voicebot.config import Settings
 
 
-def client(service: Service, host: str = "127.0.0.1") -> httpx.AsyncClient:
+def client(service: Service, host: str = "127.0.0.1",
+           base_url: str = "http://testserver") -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=service.app, client=(host, 50_000))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    return httpx.AsyncClient(transport=transport, base_url=base_url)
 
 
 async def test_the_token_is_required(service: Service) -> None:
@@ -67,7 +68,7 @@ async def test_without_a_token_only_this_machine_is_served(
         transfer_call(service.events, "CA1")
         async with client(service, host="198.51.100.20") as http:
             remote = await http.get("/api/calls/CA1")
-        async with client(service, host="::1") as http:
+        async with client(service, host="::1", base_url="http://[::1]:8080") as http:
             local_v6 = await http.get("/api/calls/CA1")
         assert remote.status_code == 401
         assert "only this machine" in remote.json()["detail"]

@@ -11,20 +11,22 @@ import httpx
 import pytest
 
 from tests.conftest import serving
-from tests.web.conftest import PASSWORDS, Service, build_service, desk_settings, transfer_call
+from tests.web.conftest import (
+    PASSWORDS,
+    Service,
+    build_service,
+    desk_settings,
+    log_in,
+    transfer_call,
+)
 from voicebot.config import Settings
-from voicebot.web.auth import COOKIE, LoginThrottle
+from voicebot.web.auth import COOKIE
+from voicebot.web.throttle import LoginThrottle
 
 
 def browser(service: Service, host: str = "192.0.2.10") -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=service.app, client=(host, 50_000))
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
-
-
-async def log_in(http: httpx.AsyncClient, username: str, password: str | None = None
-                 ) -> httpx.Response:
-    return await http.post("/desktop/login", data={
-        "username": username, "password": PASSWORDS[username] if password is None else password})
 
 
 async def test_wrong_logins_are_refused_clearly(service: Service) -> None:
@@ -46,7 +48,8 @@ async def test_a_right_login_opens_the_desktop(service: Service) -> None:
     async with browser(service) as http:
         response = await log_in(http, "ALICE", PASSWORDS["alice"])  # any case will do
         page = await http.get("/desktop/")
-        logout = await http.post("/desktop/logout")
+        logout = await http.post("/desktop/logout",
+                                 data={"csrf": http.headers["X-CSRF-Token"]})
         http.cookies.clear()
         after = await http.get("/desktop/api/queue")
     assert response.status_code == 303 and response.headers["location"] == "/desktop/"
@@ -60,22 +63,28 @@ async def test_a_right_login_opens_the_desktop(service: Service) -> None:
 
 async def test_repeated_failures_are_rate_limited(settings: Settings, tmp_path: Path) -> None:
     now = [1000.0]
-    service = build_service(desk_settings(tmp_path),
-                            throttle=LoginThrottle(limit=3, window=600, clock=lambda: now[0]))
+    throttle = LoginThrottle(per_client=3, per_address=5, per_username=6, window=600,
+                             clock=lambda: now[0])
+    service = build_service(desk_settings(tmp_path), throttle=throttle)
     try:
-        async with browser(service) as http:
+        async with browser(service) as http, browser(service, host="192.0.2.99") as elsewhere:
             for _ in range(3):
                 assert (await log_in(http, "bob", "guess-guess-guess")).status_code == 401
             locked = await log_in(http, "bob")  # even the right password waits
-            async with browser(service, host="192.0.2.99") as elsewhere:
-                other_address = await log_in(elsewhere, "bob")
-            alice_here = await log_in(http, "alice")  # same address: also locked
+            other_address = await log_in(elsewhere, "bob")  # bob elsewhere is not this guesser
+            alice_here = await log_in(http, "alice")  # this address is not locked for alice...
+            for _ in range(2):
+                await log_in(http, "mallory", "guess-guess-guess")
+            spraying = await log_in(http, "sue")  # ...until it has failed 5 times in all
+            for _ in range(3):  # bob guessed from a third of the way round the world
+                await log_in(elsewhere, "bob", "guess-guess-guess")
+            everywhere = await log_in(elsewhere, "bob")  # 6 failures: bob waits everywhere
             now[0] += 601
             later = await log_in(http, "bob")
         assert locked.status_code == 429
         assert "Too many failed attempts. Try again in 10 minutes." in locked.text
-        assert other_address.status_code == 429  # the username is locked everywhere
-        assert alice_here.status_code == 429
+        assert other_address.status_code == 303 and alice_here.status_code == 303
+        assert spraying.status_code == 429 and everywhere.status_code == 429
         assert later.status_code == 303
     finally:
         service.records.close()
@@ -85,9 +94,9 @@ async def test_forged_cookies_and_other_sites_are_refused(service: Service) -> N
     async with browser(service) as http:
         await log_in(http, "alice")
         good = http.cookies[COOKIE]
-        body, _, mac = good.partition(".")
         http.cookies.clear()
-        forged = await http.get("/desktop/api/queue", cookies={COOKIE: body + "." + mac[::-1]})
+        forged = await http.get("/desktop/api/queue",
+                                cookies={COOKIE: good[:-1] + ("A" if good[-1] != "A" else "B")})
         cross = await http.post("/desktop/api/calls/CA1/claim", cookies={COOKIE: good},
                                 headers={"Origin": "https://evil.example"})
     assert forged.status_code == 401

@@ -11,10 +11,18 @@ import pytest
 
 from tests.conftest import serving
 from tests.web.chromium import CHROMIUM, Page, chromium
-from tests.web.conftest import PASSWORDS, Service, transfer_call
+from tests.web.conftest import PASSWORDS, Service, log_in, transfer_call
+from voicebot.events import CallEvent, CallEventType
 from voicebot.records import HandoffQueue
+from voicebot.storage import sqlite_url
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """The pages are the same on either engine (tests/web/test_desktop.py covers both)."""
+    return sqlite_url(tmp_path / "state" / "voicebot.db")
 
 
 async def submit_login(page: Page, username: str, password: str) -> None:
@@ -69,7 +77,8 @@ async def test_an_agent_takes_a_transferred_call(service: Service, tmp_path: Pat
         await page.evaluate("document.getElementById('claim').click(); true")
         await page.wait_for("document.getElementById('d-state').textContent === "
                             "'Claimed by you'")
-        assert await page.text("message") == "You have claimed this call."
+        await page.wait_for("document.getElementById('message').textContent === "
+                            "'You have claimed this call.'")  # the live update may come first
         await page.evaluate(
             "document.getElementById('outcome').value = 'resolved';"
             "document.getElementById('note').value = 'Moved the account to the new address';"
@@ -98,7 +107,7 @@ async def test_the_second_agent_is_told_the_call_is_taken(service: Service,
         await page.evaluate(f"{row('CA2')}.click(); true")
         await page.wait_for("!document.getElementById('claim').hidden")
 
-        await bob.post("/desktop/login", data={"username": "bob", "password": PASSWORDS["bob"]})
+        await log_in(bob, "bob")
         assert (await bob.post("/desktop/api/calls/CA2/claim")).status_code == 200
         await page.evaluate("document.getElementById('claim').click(); true")
         message = await page.wait_for("document.getElementById('message').textContent")
@@ -108,3 +117,23 @@ async def test_the_second_agent_is_told_the_call_is_taken(service: Service,
         assert await page.evaluate("document.getElementById('claim').hidden")
         await page.goto("about:blank")
     service.live.close()
+
+
+async def test_a_welsh_callers_language_is_shown_to_the_agent(service: Service,
+                                                              tmp_path: Path) -> None:
+    async with serving(service.app) as base, chromium(tmp_path / "profile") as page:
+        await page.goto(f"{base}/desktop/")
+        await page.wait_for("location.pathname === '/desktop/login'")
+        await submit_login(page, "alice", PASSWORDS["alice"])
+        await page.wait_for("location.pathname === '/desktop/' && "
+                            "document.getElementById('connection').textContent === 'live'")
+        service.events(CallEvent(CallEventType.CALL_START, "CY1", {"from": "+447700900124"}))
+        service.events(CallEvent(CallEventType.LANGUAGE, "CY1", {"language": "cy"}))
+        transfer_call(service.events, "CY1", team="general")
+        transfer_call(service.events, "EN1", team="general")
+        await page.wait_for(f"{row('CY1')} !== null && {row('EN1')} !== null", within=3)
+        assert "Cymraeg (Welsh)" in await page.evaluate(f"{row('CY1')}.textContent")
+        assert "Cymraeg" not in await page.evaluate(f"{row('EN1')}.textContent")
+        await page.evaluate(f"{row('CY1')}.click(); true")
+        await page.wait_for("!document.getElementById('detail').hidden")
+        assert await page.text("d-language") == "Cymraeg (Welsh)"

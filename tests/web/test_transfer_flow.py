@@ -20,7 +20,7 @@ from telephony.twilio.client import TwilioClient
 from telephony.twilio.routes import TwilioOptions, make_router
 from tests.conftest import serving
 from tests.voicebot.handoff.test_handoff import PiperSentences
-from tests.web.conftest import PASSWORDS, build_service, desk_settings
+from tests.web.conftest import build_service, desk_settings, log_in
 from voicebot.config import Settings
 from voicebot.events import CallEvent, CallEventType
 from voicebot.flows.actions import Handover
@@ -82,8 +82,7 @@ async def test_a_handed_over_call_reaches_the_agent(settings: Settings, tmp_path
             async with httpx.AsyncClient(base_url=base, trust_env=False) as http:
                 audio = await http.get(twilio.reachable(play.text) if "://" in play.text
                                        else play.text, timeout=60)
-                await http.post("/desktop/login", data={"username": "alice",
-                                                        "password": PASSWORDS["alice"]})
+                await log_in(http, "alice")
                 entry = (await http.get(f"/desktop/api/calls/{twilio.call_sid}")).json()["call"]
                 api = (await http.get(f"/api/calls/{twilio.call_sid}",
                                       headers={"Authorization": "Bearer api-token-123"})).json()

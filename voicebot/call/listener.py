@@ -1,11 +1,15 @@
 """Listener: one call's caller audio -> SpeechStarted, then Heard or NotHeard.
 
-Each 20 ms frame is resampled once to 16 kHz, cut into 32 ms windows for Silero VAD, and fed
-to the pure ``EndOfTurn``. A short pre-roll is kept so the first syllable is not lost. When the
-caller pauses, a partial transcript is made in the ASR pool; if the dialogue says it already
-answers the question, the turn ends after a short pause and that transcript is used, so little
-work is left after the caller stops. Only voiced audio reaches Whisper, and a doubtful
-transcript is reported as NotHeard, never as an answer.
+Each 20 ms frame is resampled once to 16 kHz, cut into 32 ms windows for Silero VAD (whose
+state is refreshed during quiet, so a caller is heard as surely after 30 s of silence as after
+half a second), measured against the line's noise floor, and fed to the pure ``EndOfTurn``.
+The audio from before the turn starts is kept back to where the evidence for it began, plus a
+margin, so a soft first syllable is not lost. When the caller pauses, a partial transcript is
+made in the ASR pool; if the dialogue says it already answers the question, the turn ends after
+a short pause and that transcript is used, so little work is left after the caller stops; while
+a postcode or account number is being spelled out and is not yet whole, the turn waits longer.
+Only voiced audio reaches Whisper, and a doubtful transcript is reported as NotHeard, never as
+an answer.
 
 Use: ``feed(frame)`` for every inbound frame (cheap, never blocks), ``expect(hints)`` when the
 dialogue asks something, and ``await next()`` for what the caller did.
@@ -16,23 +20,32 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from telephony import AudioIn
 from voicebot.audio import FrameChunker, Resampler, pcm16_to_float
-from voicebot.errors import SpeechError
+from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
+from voicebot.speech.expected import holds_one_of
+from voicebot.speech.level import NoiseFloor
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 
 _LOGGER = logging.getLogger(__name__)
 
-PREROLL_SECONDS = 0.6
-"""Audio kept from before a turn starts: the first syllables that made the VAD sure."""
+PREROLL_SECONDS = 0.5
+"""Audio kept from before the first window of evidence for a turn: a soft first syllable."""
+HISTORY_SECONDS = 2.5
+"""Most audio kept from before a turn starts (evidence gathered slowly over short gaps)."""
 TAIL_SECONDS = 0.2
 """Silence kept after the last voiced window: Whisper ends words better with a little tail."""
+MAX_PAUSE_SECONDS = 0.4
+"""Longest pause kept inside a turn's audio; the rest of a longer one is cut out."""
+SPELLED = frozenset({"postcode", "account"})
+"""Slot types callers spell out piece by piece, pausing between pieces."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,14 @@ class NotHeard:
     transcript: Transcript | None = None
 
 
-Result = SpeechStarted | Heard | NotHeard
+@dataclass(frozen=True)
+class Broken:
+    """A finished turn whose recognition failed: a fault on our side, not the caller's."""
+
+    error: VoicebotError
+
+
+Result = SpeechStarted | Heard | NotHeard | Broken
 
 
 class Listener:
@@ -77,10 +97,13 @@ class Listener:
         self._chunker = FrameChunker(self._vad.window_samples)
         self._window_seconds = self._vad.window_samples / SAMPLE_RATE
         self._turn = EndOfTurn(options)
+        self._floor = NoiseFloor()
         self._preroll: collections.deque[np.ndarray] = collections.deque(
-            maxlen=max(1, int(PREROLL_SECONDS / self._window_seconds))
+            maxlen=max(1, int(HISTORY_SECONDS / self._window_seconds))
         )
         self._utterance: list[np.ndarray] = []
+        self._quiet: list[int] = []
+        """Indexes in the utterance of windows that were not voice (pauses)."""
         self._voiced_end = 0
         self._hints = Hints()
         self._partial: asyncio.Task[Transcript] | None = None
@@ -106,28 +129,57 @@ class Listener:
 
     def _window(self, window: np.ndarray) -> None:
         probability = self._vad.probability(window)
-        if not self._turn.speaking:
+        loud = self._floor.loud(window, self._window_seconds)
+        speaking = self._turn.speaking
+        if not speaking:
             self._preroll.append(window)
         else:
             self._utterance.append(window)
-            if probability >= self._turn.options.speech_threshold:
-                self._voiced_end = len(self._utterance)
         complete = self._complete_at == self._voiced_end and self._voiced_end > 0
-        signal = self._turn.step(probability, self._window_seconds, complete)
-        if signal is TurnSignal.STARTED:
-            self._utterance = list(self._preroll)
+        spelling = not complete and self._spelling()
+        signal = self._turn.step(probability, self._window_seconds, complete, loud=loud,
+                                 spelling=spelling)
+        if speaking and self._turn.voice:
             self._voiced_end = len(self._utterance)
-            self._preroll.clear()
-            self._emit(CallEventType.SPEECH_START)
-            self._results.put_nowait(SpeechStarted())
+        elif speaking:
+            self._quiet.append(len(self._utterance) - 1)
+        if signal is TurnSignal.STARTED:
+            self._start_turn()
         elif signal is not None:
             self._finish(signal)
         elif self._turn.wants_partial and self._partial_at != self._voiced_end:
             self._start_partial()
 
+    def _start_turn(self) -> None:
+        """Keep the audio back to where the evidence began, plus a margin for a soft start."""
+        lead = self._turn.onset_age + PREROLL_SECONDS
+        kept = min(len(self._preroll), math.ceil(lead / self._window_seconds))
+        self._utterance = list(self._preroll)[len(self._preroll) - kept :]
+        self._quiet = []
+        self._voiced_end = len(self._utterance)
+        self._preroll.clear()
+        self._emit(CallEventType.SPEECH_START)
+        self._results.put_nowait(SpeechStarted())
+
+    def _spelling(self) -> bool:
+        """A postcode or account number is expected (and not yet heard whole). Even a partial
+        of plain words keeps the turn open: Whisper hears spelled letters as words ("S K
+        four" as "Let's get it all"), and a caller who has no postcode waits 0.9 s longer."""
+        return self._hints.expect in SPELLED
+
     def _audio(self) -> np.ndarray:
+        """The turn's audio for Whisper: up to a little after the last voice, with long pauses
+        inside it shortened (Whisper tends to drop the words before a long silence)."""
         tail = int(TAIL_SECONDS / self._window_seconds)
-        kept = self._utterance[: self._voiced_end + tail]
+        end = min(len(self._utterance), self._voiced_end + tail)
+        longest = int(MAX_PAUSE_SECONDS / self._window_seconds)
+        dropped, run = set(), 0
+        quiet = set(self._quiet)
+        for index in range(end):
+            run = run + 1 if index in quiet else 0
+            if run > longest:
+                dropped.add(index)
+        kept = [w for i, w in enumerate(self._utterance[:end]) if i not in dropped]
         return np.concatenate(kept) if kept else np.zeros(0, dtype=np.float32)
 
     def _start_partial(self) -> None:
@@ -142,13 +194,23 @@ class Listener:
     def _judge_partial(self, task: asyncio.Task[Transcript], mark: int) -> None:
         if task.cancelled() or task.exception() is not None or mark != self._voiced_end:
             return
-        check = self._hints.is_complete
         transcript = task.result()
-        if check is not None and transcript.heard and check(transcript.text):
+        said = transcript.heard_as or transcript.text  # not what was put right from a list
+        if transcript.heard and self._whole(said):
             self._complete_at = mark
+
+    def _whole(self, said: str) -> bool:
+        """The partial words answer the question; a spelled value must also be a valid one,
+        since Whisper may hear a whole postcode in half of one ("S K four" as "LS6 4HG")."""
+        check, hints = self._hints.is_complete, self._hints
+        if check is None or not check(said):
+            return False
+        return not (hints.expect in SPELLED and hints.candidates) or holds_one_of(
+            said, hints.candidates)
 
     def _finish(self, signal: TurnSignal) -> None:
         audio = self._audio()
+        pause = (len(self._utterance) - self._voiced_end) * self._window_seconds
         reuse = self._partial if self._partial_at == self._voiced_end else None
         pause = (len(self._utterance) - self._voiced_end) * self._window_seconds
         self._utterance, self._voiced_end = [], 0
@@ -167,8 +229,12 @@ class Listener:
                 transcript = await self._recognizer.transcribe(audio, self._hints)
         except SpeechError as err:
             _LOGGER.warning("call %s: recognition failed: %s", self._sid, err)
-            self._emit(CallEventType.ERROR, code=err.code, message=err.message)
-            self._results.put_nowait(NotHeard())
+            self._results.put_nowait(Broken(err))
+            return
+        except Exception as err:  # a fault outside the recogniser's own guard: still a result
+            _LOGGER.error("call %s: recognition broke", self._sid, exc_info=err)
+            self._results.put_nowait(Broken(RecognitionError(
+                "asr-failed", f"{type(err).__name__}: {err}")))
             return
         if transcript.heard:
             self._emit(CallEventType.TRANSCRIPT, text=transcript.text,
@@ -184,3 +250,4 @@ class Listener:
             task.cancel()
         if self._partial is not None:
             self._partial.cancel()
+

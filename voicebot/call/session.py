@@ -11,82 +11,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from telephony import AudioIn, Call, DigitIn, MarkPlayed, Outcome, StreamStopped
-from voicebot.call.listener import Heard, NotHeard, SpeechStarted
+from voicebot.call import handing
+from voicebot.call.expecting import hints_for
+from voicebot.call.handing import APOLOGY, TIME_UP
+from voicebot.call.keypad import KeyEntry, Keypad, ScrubbedView
+from voicebot.call.listener import Broken, NotHeard, SpeechStarted
+from voicebot.call.ports import (
+    DialoguePort,
+    DialogueView,
+    HandoverToOutcome,
+    Heard_,
+    ListenerPort,
+    SpeakerPort,
+)
+from voicebot.call.tasks import now, settle, wrapped
+from voicebot.call.watchdog import TurnWatchdog
 from voicebot.errors import VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.flows.actions import (
     Action,
     CallerTurn,
-    Expectation,
     Handover,
     Hangup,
     Listen,
     Say,
 )
-from voicebot.speech.base import Hints
 
 _LOGGER = logging.getLogger(__name__)
 
-APOLOGY = (
-    "I'm sorry, something has gone wrong on our side. "
-    "I'm passing you to a member of our team now, so please stay on the line."
+CARD_NOTICE = (
+    "For your security, please don't key in or read out card details on this line. "
+    "I can't take payments, and I haven't kept those numbers."
 )
-DIGIT_PAUSE = 3.0
-"""Seconds after the last keypress before a shorter-than-expected entry is taken as complete."""
-
-
-class DialoguePort(Protocol):
-    """What the session needs of the flow engine (voicebot.flows.engine.Dialogue)."""
-
-    async def start(self) -> list[Action]: ...
-
-    async def hear(self, turn: CallerTurn) -> list[Action]: ...
-
-    async def silence(self) -> list[Action]: ...
-
-    async def not_heard(self) -> list[Action]: ...
-
-    def is_complete(self, text: str) -> bool: ...
-
-    @property
-    def verified(self) -> bool: ...
-
-    @property
-    def slots(self) -> Any: ...
-
-
-Heard_ = SpeechStarted | Heard | NotHeard
-
-
-class ListenerPort(Protocol):
-    """What the session needs of the listener (voicebot.call.listener.Listener)."""
-
-    def expect(self, hints: Hints) -> None: ...
-
-    def feed(self, frame: AudioIn) -> None: ...
-
-    async def next(self) -> Heard_: ...
-
-
-class SpeakerPort(Protocol):
-    """What the session needs of the speaker (voicebot.call.speaker.Speaker)."""
-
-    async def say(self, text: str, interruptible: bool = True) -> bool: ...
-
-
-HandoverToOutcome = Callable[[Handover, DialoguePort], Awaitable[Outcome]]
-"""Turns the dialogue's handover into a carrier outcome (target, whisper, context)."""
-
-
-@dataclass(frozen=True)
-class _Keys:
-    digits: str
+"""Said when the caller's keypad entries add up to a card number (which is then withheld)."""
+MAX_CALL_SECONDS = 900.0
+NO_RESPONSE = "no-response"
+"""The dialogue's hang-up reason after repeated silence."""
+ENDINGS = {"callback-booked": "callback", "message-left": "message"}
+"""Hang-up reasons whose call is recorded with an outcome of its own (not "contained")."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +78,9 @@ class CallSession:
         handover: HandoverToOutcome,
         events: EventSink,
         apology: str = APOLOGY,
+        max_seconds: float = MAX_CALL_SECONDS,
+        time_up: str = TIME_UP,
+        watchdog: TurnWatchdog | None = None,
     ) -> None:
         self.call = call
         self.dialogue = dialogue
@@ -119,15 +89,21 @@ class CallSession:
         self.handover = handover
         self.events = events
         self.apology = apology
-        self._inbox: asyncio.Queue[_Keys | _Stopped | Heard_] = asyncio.Queue()
+        self.max_seconds = max_seconds
+        self.time_up = time_up
+        self.watchdog = watchdog or TurnWatchdog()
+        self._speech_began = 0.0
+        self._answers = 0
+        """Caller turns handed to the dialogue (a call with none that times out is silent)."""
+        self._inbox: asyncio.Queue[KeyEntry | _Stopped | Heard_] = asyncio.Queue()
         self._speaking: asyncio.Task[bool] | None = None
         self._speaking_interruptible = False
         self._stopped: str | None = None
         self._barged = False
         self._speech_open = False
-        self._digits = ""
-        self._digit_deadline = 0.0
-        self._max_digits = 1
+        self._keypad = Keypad(self._inbox.put_nowait)
+        self._conversation: asyncio.Task[tuple[Outcome, str]] | None = None
+        self._shutting_down = False
 
     @property
     def sid(self) -> str:
@@ -146,10 +122,14 @@ class CallSession:
             asyncio.create_task(self._pump_carrier(), name=f"carrier-{self.sid}"),
             asyncio.create_task(self._pump_listener(), name=f"listener-{self.sid}"),
         ]
+        self._conversation = asyncio.create_task(self._converse_in_time(),
+                                                 name=f"dialogue-{self.sid}")
         try:
-            outcome, label = await self._converse()
+            outcome, label = await self._conversation
         except asyncio.CancelledError:
-            raise
+            if not self._shutting_down or handing.cancelled_from_outside():
+                raise
+            outcome, label = await self._leave_for_shutdown()
         except Exception as err:
             outcome, label = await self._fail(err)
         finally:
@@ -159,8 +139,30 @@ class CallSession:
             self._emit(CallEventType.CALL_END, outcome=label, reason=outcome.reason)
         return outcome
 
+    async def _converse_in_time(self) -> tuple[Outcome, str]:
+        """The conversation, ended politely with a transfer if it runs past ``max_seconds``."""
+        try:
+            async with asyncio.timeout(self.max_seconds) as limit:
+                return await self._converse()
+        except TimeoutError:
+            if not limit.expired():
+                raise
+        _LOGGER.info("call %s: reached the time limit (%.0f s)", self.sid, self.max_seconds)
+        handover = Handover(team="general",
+                            reason=f"call reached the time limit ({self.max_seconds:.0f} s)",
+                            summary="The call reached the automated line's time limit")
+        outcome = await self._transfer_after(self.time_up, handover, self._shown())
+        return outcome, "abandoned" if outcome.kind == "hangup" else "transferred"
+
+    def shut_down(self) -> None:
+        """The drain limit: cancel the conversation; ``run`` then hands the caller over."""
+        if self._conversation is None or self._conversation.done() or self._shutting_down:
+            return
+        self._shutting_down = True
+        self._conversation.cancel()
+
     async def _converse(self) -> tuple[Outcome, str]:
-        actions = await self.dialogue.start()
+        actions = await self.watchdog.reply(self.dialogue.start())
         while True:
             result = await self._perform(actions)
             if isinstance(result, tuple):
@@ -169,7 +171,7 @@ class CallSession:
                 if result is not None and asyncio.iscoroutine(result):
                     result.close()
                 return Outcome("hangup", reason="caller-hung-up"), "abandoned"
-            actions = await result
+            actions = await self.watchdog.reply(result)
 
     async def _perform(
         self, actions: list[Action]
@@ -193,19 +195,23 @@ class CallSession:
             elif isinstance(action, Hangup):
                 await self._finish_speaking()
                 await self.call.close()
-                return Outcome("hangup", reason=action.reason), "contained"
+                silent = action.reason == NO_RESPONSE and self._answers == 0
+                label = "silent" if silent else ENDINGS.get(action.reason, "contained")
+                return Outcome("hangup", reason=action.reason), label
         return await self._listen(Listen())
 
     async def _hand_over(self, action: Handover) -> tuple[Outcome, str]:
         await self._finish_speaking()
-        outcome = await self.handover(action, self.dialogue)
+        shown = self._shown()
+        outcome = await self.handover(action, shown)
         self._emit(
             CallEventType.TRANSFER,
             team=action.team,
             reason=action.reason,
             summary=action.summary,
-            verified=self.dialogue.verified,
-            slots=_plain(self.dialogue.slots),
+            verified=shown.verified,
+            slots=shown.slots,
+            emergency=action.emergency,
         )
         await self.call.close()
         return outcome, "transferred"
@@ -216,21 +222,21 @@ class CallSession:
         if self._barged:
             return
         self._speaking_interruptible = action.interruptible
-        self._speaking = asyncio.create_task(self.speaker.say(action.text, action.interruptible))
+        self._speaking = asyncio.create_task(
+            self.speaker.say(action.text, action.interruptible, action.language))
         if not action.interruptible:
             await self._finish_speaking()
 
     async def _finish_speaking(self) -> None:
         task, self._speaking = self._speaking, None
         if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await settle(task)
 
     async def _listen(self, listen: Listen) -> Awaitable[list[Action]] | None:
         """Wait for an answer; the silence timer starts when the bot has finished speaking."""
         expect = listen.expect
-        self._max_digits = expect.max_digits or 1
-        self.listener.expect(self._hints(expect))
+        self._keypad.max_digits = expect.max_digits or 1
+        self.listener.expect(hints_for(expect, self.dialogue.is_complete))
         while True:
             item = await self._next(listen.timeout)
             if isinstance(item, _Stopped):
@@ -238,10 +244,15 @@ class CallSession:
             if isinstance(item, _Silence):
                 self._emit(CallEventType.SILENCE, seconds=listen.timeout)
                 return self.dialogue.silence()
-            if isinstance(item, _Keys):
+            if isinstance(item, KeyEntry) and item.card:
+                return await self._withhold_card()
+            if isinstance(item, KeyEntry):
+                self._answers += 1
                 return self.dialogue.hear(CallerTurn(digits=item.digits))
             if isinstance(item, SpeechStarted):
                 continue
+            if isinstance(item, Broken):
+                raise item.error
             if isinstance(item, NotHeard):
                 doubtful = item.transcript
                 if doubtful is None or not self.dialogue.is_complete(doubtful.text):
@@ -251,13 +262,22 @@ class CallSession:
                 text = doubtful
             else:
                 text = item.transcript
+            self._answers += 1
             return self.dialogue.hear(
                 CallerTurn(
                     text=text.text, alternatives=text.alternatives, confidence=text.confidence
                 )
             )
 
-    async def _next(self, silence_after: float) -> _Keys | _Stopped | _Silence | Heard_:
+    async def _withhold_card(self) -> Awaitable[list[Action]]:
+        """A card number keyed in: it goes nowhere; the caller is told, then asked again."""
+        self._answers += 1
+        self._emit(CallEventType.WITHHELD, what="card number", source="keypad")
+        _LOGGER.warning("call %s: a card number was keyed in; withheld", self.sid)
+        await self._say(Say(CARD_NOTICE, interruptible=False))
+        return self.dialogue.hear(CallerTurn())
+
+    async def _next(self, silence_after: float) -> KeyEntry | _Stopped | _Silence | Heard_:
         """The next thing the caller does; silence counts only once the bot is quiet."""
         while True:
             if self._speaking is not None and not self._speaking.done():
@@ -268,27 +288,24 @@ class CallSession:
                 if getter in done:
                     return getter.result()
                 getter.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await getter
+                await settle(getter)
                 continue
             try:
                 return await asyncio.wait_for(self._inbox.get(), silence_after)
             except TimeoutError:
-                if self._speech_open:
-                    continue  # the caller is mid-sentence: not silence
+                if self._speech_open:  # the caller is mid-sentence: not silence, unless the
+                    self.watchdog.overdue(self._speech_began, now())  # result never comes
+                    continue
                 return _Silence()
-
-    def _hints(self, expect: Expectation) -> Hints:
-        phrases = tuple(expect.options) + tuple(expect.phrases)
-        return Hints(
-            expect=expect.slot_type,
-            phrases=phrases,
-            prompt=", ".join(phrases[:40]),
-            is_complete=self.dialogue.is_complete,
-        )
 
     async def _pump_carrier(self) -> None:
         """Carrier events -> listener audio, keypad entries, the end of the stream."""
+        try:
+            await self._carry()
+        except Exception as err:  # the conversation must hear of it, or the call goes silent
+            self._inbox.put_nowait(Broken(wrapped(err, "audio-in-failed")))
+
+    async def _carry(self) -> None:
         async for event in self.call.events():
             if isinstance(event, AudioIn):
                 self.listener.feed(event)
@@ -306,36 +323,20 @@ class CallSession:
 
     async def _key(self, digit: str) -> None:
         """Keypad entry: barges in, and is collected until complete, '#', or a pause."""
-        self._emit(CallEventType.DIGITS, digit=digit)
+        self._emit(CallEventType.DIGITS, digit=Keypad.shown(digit))
         await self._barge_in()
-        if digit == "#":
-            entry, self._digits = self._digits, ""
-            self._inbox.put_nowait(_Keys(entry or "#"))
-            return
-        self._digits += digit
-        self._digit_deadline = time.monotonic() + DIGIT_PAUSE
-        if len(self._digits) >= self._max_digits:
-            entry, self._digits = self._digits, ""
-            self._inbox.put_nowait(_Keys(entry))
-        elif len(self._digits) == 1:
-            asyncio.get_running_loop().call_later(DIGIT_PAUSE, self._flush_digits)
-
-    def _flush_digits(self) -> None:
-        if not self._digits:
-            return
-        remaining = self._digit_deadline - time.monotonic()
-        if remaining > 0.05:
-            asyncio.get_running_loop().call_later(remaining, self._flush_digits)
-            return
-        entry, self._digits = self._digits, ""
-        self._inbox.put_nowait(_Keys(entry))
+        self._keypad.press(digit)
 
     async def _pump_listener(self) -> None:
         """Listener results -> barge-in and the session's inbox."""
         while True:
-            item = await self.listener.next()
+            try:
+                item = await self.listener.next()
+            except Exception as err:
+                self._inbox.put_nowait(Broken(wrapped(err, "listener-failed")))
+                return
             if isinstance(item, SpeechStarted):
-                self._speech_open = True
+                self._speech_open, self._speech_began = True, now()
                 await self._barge_in()
             else:
                 self._speech_open = False
@@ -347,8 +348,7 @@ class CallSession:
             return
         self._barged = True
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await settle(task)
         await self.call.clear()
         self._emit(CallEventType.BARGE_IN)
 
@@ -366,30 +366,32 @@ class CallSession:
             _LOGGER.error("call %s: unexpected error", self.sid, exc_info=err)
             code, message = "internal-error", f"{type(err).__name__}: {err}"
         self._emit(CallEventType.ERROR, code=code, message=message)
-        await self._stop_speaking()
-        if self._stopped is not None:
-            return Outcome("hangup", reason=f"error: {code}"), "error"
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.speaker.say(self.apology, interruptible=False), 20)
         handover = Handover(team="general", reason=f"technical problem ({code})",
                             summary="The automated service had a problem during this call")
-        try:
-            outcome = await self.handover(handover, self.dialogue)
-        except Exception:
-            _LOGGER.exception("call %s: handover after error failed", self.sid)
-            outcome = Outcome("transfer", reason=handover.reason)
-        self._emit(CallEventType.TRANSFER, team=handover.team, reason=handover.reason,
-                   summary=handover.summary, verified=False, slots={})
-        with contextlib.suppress(Exception):
-            await self.call.close()
+        outcome = await self._transfer_after(self.apology, handover, handing.UNVERIFIED)
+        if outcome.kind == "hangup":
+            outcome = Outcome("hangup", reason=f"error: {code}")
         return outcome, "error"
 
+    async def _transfer_after(self, message: str, handover: Handover, shown: DialogueView
+                              ) -> Outcome:
+        """Say ``message`` and transfer; used when the conversation cannot go on normally.
 
-def _plain(slots: Any) -> dict[str, Any]:
-    """Slots as JSON-safe values for records and the agent desktop."""
-    try:
-        items = dict(slots)
-    except (TypeError, ValueError):
-        return {}
-    return {key: value if isinstance(value, (str, int, float, bool)) or value is None
-            else str(value) for key, value in items.items()}
+        The handover sees the dialogue (without card pieces); the recorded transfer shows
+        ``shown``, which after an error is nothing, since the state may be what broke."""
+        await self._stop_speaking()
+        if self._stopped is not None:
+            return Outcome("hangup", reason="caller-hung-up")
+        return await handing.pass_on(self, message, handover, self._shown(), shown)
+
+    def _shown(self) -> ScrubbedView:
+        return ScrubbedView(self.dialogue, self._keypad.ledger)
+
+    async def _leave_for_shutdown(self) -> tuple[Outcome, str]:
+        """The drain limit was reached: tell the caller and hand them to a person."""
+        _LOGGER.warning("call %s: still in progress at the drain limit; handing over", self.sid)
+        with contextlib.suppress(Exception):
+            await self.call.clear()
+        outcome = await self._transfer_after(handing.SHUTDOWN_NOTICE, handing.RESTART,
+                                             self._shown())
+        return outcome, "abandoned" if outcome.kind == "hangup" else "shutdown"

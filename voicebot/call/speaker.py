@@ -1,10 +1,12 @@
-"""Speaker: says text on a call, sentence by sentence, and knows what the caller heard.
+"""Speaker: says text on a call, piece by piece, and knows what the caller heard.
 
-Each sentence comes from the prompt cache or from Piper in the TTS pool, resampled to the call's
-rate; the next sentence is synthesised while the previous one plays. A mark follows every
-sentence, and ``say`` returns only when the caller has heard the last one, so a handover or
-hang-up never cuts a goodbye short. Cancelling ``say`` (barge-in) stops at once; the session
-clears the carrier's buffer.
+What is said is first split by the flows' recordings (``PromptBook``): recorded parts are
+played as recorded (already at the voice's level), the rest is synthesised sentence by
+sentence in the voice of the call's language, from the prompt cache or Piper in the TTS pool,
+resampled to the call's rate; the next piece is made ready while the previous one plays. A
+mark follows every piece, and ``say`` returns only when the caller has heard the last one, so
+a handover or hang-up never cuts a goodbye short. Cancelling ``say`` (barge-in) stops at once;
+the session clears the carrier's buffer.
 """
 
 from __future__ import annotations
@@ -12,50 +14,68 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+from collections.abc import Awaitable, Callable
 
 from telephony import Call
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.clauses import sentences
 from voicebot.speech.engines import SpeechEngines
+from voicebot.speech.prompt_book import Piece, PromptBook
 
 PLAYBACK_SLACK = 5.0
 """Seconds beyond the audio's length to wait for the carrier's last mark."""
 
+Unit = Callable[[], Awaitable[bytes]]
+"""One piece of audio to play, made when asked for (so it is made while the one before plays)."""
+
 
 class Speaker:
-    """Per-call speaking over the shared engines."""
+    """Per-call speaking over the shared engines and the call's flows' recordings."""
 
-    def __init__(self, engines: SpeechEngines, call: Call, events: EventSink) -> None:
+    def __init__(self, engines: SpeechEngines, call: Call, events: EventSink,
+                 book: PromptBook | None = None) -> None:
         self._engines = engines
         self._call = call
         self._events = events
+        self._book = book
         self._marks = itertools.count(1)
 
-    async def _audio(self, sentence: str, rate: int) -> bytes:
-        cached = self._engines.cache.get(sentence, rate)
+    async def _audio(self, sentence: str, rate: int, language: str) -> bytes:
+        cached = self._engines.cache.get(sentence, rate, language)
         if cached is not None:
             return cached
         return await self._engines.pool.tts(
-            functools.partial(self._engines.render_at, sentence, rate)
+            functools.partial(self._engines.render_at, sentence, rate, language)
         )
 
-    async def say(self, text: str, interruptible: bool = True) -> bool:
-        """Speak ``text``; True once the caller has heard all of it."""
+    def _units(self, text: str, rate: int, language: str) -> list[Unit]:
+        """Recorded clips as they are; the rest synthesised a sentence at a time."""
+        pieces = self._book.pieces(text, language) if self._book else [Piece(text)]
+        units: list[Unit] = []
+        for piece in pieces:
+            if piece.clip is not None and self._book is not None:
+                units.append(functools.partial(_ready, self._book.pcm(piece.clip, rate)))
+            else:
+                units += [functools.partial(self._audio, sentence, rate, language)
+                          for sentence in sentences(piece.text)]
+        return units
+
+    async def say(self, text: str, interruptible: bool = True, language: str = "en") -> bool:
+        """Speak ``text`` in ``language``; True once the caller has heard all of it."""
         rate = self._call.info.rate
-        parts = sentences(text)
+        units = self._units(text, rate, language)
         sid = self._call.info.call_sid
         seconds = 0.0
         last = ""
         heard = False
+        upcoming: asyncio.Future[bytes] | None = None
         try:
-            upcoming = asyncio.ensure_future(self._audio(parts[0], rate)) if parts else None
-            for index in range(len(parts)):
+            upcoming = asyncio.ensure_future(units[0]()) if units else None
+            for index in range(len(units)):
                 assert upcoming is not None
                 pcm = await upcoming
-                upcoming = (
-                    asyncio.ensure_future(self._audio(parts[index + 1], rate))
-                    if index + 1 < len(parts) else None
-                )
+                upcoming = (asyncio.ensure_future(units[index + 1]())
+                            if index + 1 < len(units) else None)
                 if index == 0:
                     self._events(CallEvent(CallEventType.SAY_START, sid, {"text": text}))
                 await self._call.play(pcm)
@@ -71,4 +91,9 @@ class Speaker:
         finally:
             self._events(CallEvent(CallEventType.SAY, sid, {
                 "text": text, "interrupted": not heard, "interruptible": interruptible,
+                "language": language,
             }))
+
+
+async def _ready(pcm: bytes) -> bytes:
+    return pcm

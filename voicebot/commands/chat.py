@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import tempfile
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from voicebot.council.data import CouncilData
 from voicebot.flows.actions import CallerTurn, Handover, Hangup, Listen, Say
 from voicebot.flows.conversation_tests import fixed_today, read_tests, run_test
 from voicebot.flows.engine import Dialogue
+from voicebot.flows.reading import explain
 from voicebot.flows.registry import FlowSet, build
+from voicebot.speech.recordings import load_book
 
 TEAMS_FALLBACK = ("general", "bins", "council_tax")
 
@@ -32,7 +35,7 @@ def _checked(folder: Path, settings: Settings) -> FlowSet | None:
     """The flow set in ``folder``, or None after printing every problem in it."""
     with tempfile.TemporaryDirectory() as scratch:
         actions = Services(CouncilData(), Path(scratch) / "cases.db").actions
-        built = build(folder, actions, _teams(settings))
+        built = build(folder, actions, _teams(settings), prepare_audio=load_book)
     if isinstance(built, list):
         for problem in built:
             print(problem)
@@ -41,13 +44,21 @@ def _checked(folder: Path, settings: Settings) -> FlowSet | None:
     return built
 
 
+def checked_flows(args: argparse.Namespace) -> FlowSet | None:
+    """The flows named on the command line (or configured), checked; None after problems."""
+    settings = _settings(args)
+    return _checked(args.folder or settings.flows_dir, settings)
+
+
 def check_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     folder = args.folder or settings.flows_dir
     built = _checked(folder, settings)
     if built is None:
         return 1
-    print(f"{folder}: {len(built.flows)} flows, {len(built.intents)} intents: all good")
+    recorded = f", {len(built.recordings)} recorded prompts" if built.recordings else ""
+    print(f"{folder}: {len(built.flows)} flows, {len(built.intents)} intents{recorded}: "
+          "all good")
     return 0
 
 
@@ -58,6 +69,8 @@ def test_command(args: argparse.Namespace) -> int:
 
 
 async def _run_tests(folder: Path, settings: Settings) -> int:
+    from voicebot.handoff.rehearsal import rehearsal
+
     built = _checked(folder, settings)
     if built is None:
         return 1
@@ -67,9 +80,12 @@ async def _run_tests(folder: Path, settings: Settings) -> int:
         tests, problems = read_tests(folder / "tests")
         for problem in problems:
             print(problem)
-        for file, case in tests:
-            result = await run_test(case, file, built,
-                                    lambda: Services(council, Path(scratch) / "cases.db"))
+        for number, (file, case) in enumerate(tests):
+            # Each test gets its own case store, so one test's report is not another's
+            # "already reported" (as in the pytest run).
+            cases = Path(scratch) / f"cases-{number}.db"
+            result = await run_test(case, file, built, functools.partial(Services, council, cases),
+                                    line=functools.partial(rehearsal, flows=built))
             if result.passed:
                 passed += 1
                 print(f"PASS {file.name}: {result.name}")
@@ -84,10 +100,10 @@ async def _run_tests(folder: Path, settings: Settings) -> int:
 
 
 def chat_command(args: argparse.Namespace) -> int:
-    return asyncio.run(_chat(_settings(args)))
+    return asyncio.run(_chat(_settings(args), explaining=bool(args.explain)))
 
 
-async def _chat(settings: Settings) -> int:
+async def _chat(settings: Settings, explaining: bool = False) -> int:
     from voicebot.handoff import Handoff
 
     council = CouncilData.load(settings.data_dir)
@@ -120,16 +136,21 @@ async def _chat(settings: Settings) -> int:
             return 0
         if not line:
             actions = await dialogue.silence()
-        elif set(line) <= set("0123456789*#"):
-            actions = await dialogue.hear(CallerTurn(digits=line))
-        else:
-            actions = await dialogue.hear(CallerTurn(text=line))
+            continue
+        keyed = set(line) <= set("0123456789*#")
+        actions = await dialogue.hear(CallerTurn(digits=line) if keyed else CallerTurn(text=line))
+        if explaining and dialogue.reading is not None:
+            for explained in explain(dialogue.reading):
+                print(f"     | {explained}")
+            print(f"     | mode now: {dialogue.mode}")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chat = commands.add_parser("chat", help="talk to the flows by typing")
     chat.add_argument("--data", type=Path, help="council data directory (default: seeds/)")
     chat.add_argument("--flows", type=Path, help="flows directory (default: flows/)")
+    chat.add_argument("--explain", action="store_true",
+                      help="show how each turn was read (intents, slot value, yes/no, ...)")
     chat.set_defaults(run=chat_command)
     flows = commands.add_parser("flows", help="check or test the YAML call flows")
     sub = flows.add_subparsers(dest="flows_command", required=True)

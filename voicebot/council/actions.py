@@ -6,6 +6,7 @@ personal data is only returned by actions that check the caller is verified firs
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,8 +19,15 @@ import httpx
 
 from voicebot.council.cases import CaseStore
 from voicebot.council.data import CouncilData
+from voicebot.council.verification import (
+    FACTORS,
+    StoredAttempts,
+    VerificationPolicy,
+    Verifier,
+)
 from voicebot.errors import DataError
 from voicebot.language.spoken import say_date, say_digits, say_money
+from voicebot.storage import Database
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,9 +51,12 @@ Action = Callable[[ActionContext], Awaitable[dict[str, Any]]]
 class Services:
     """The council's data and stores, and the actions flows may run against them."""
 
-    def __init__(self, council: CouncilData, database: Path) -> None:
+    def __init__(self, council: CouncilData, database: Path | Database,
+                 verification: VerificationPolicy | None = None) -> None:
         self.council = council
         self.cases = CaseStore(database)
+        self.attempts = StoredAttempts(database)
+        self.verifier = Verifier(council, self.attempts, verification)
         self.actions: dict[str, Action] = {
             "next_collections": self.next_collections,
             "check_missed_bin": self.check_missed_bin,
@@ -97,8 +108,9 @@ class Services:
         collection = schedule[0]
         last = collection.latest_on_or_before(today)
         due = (today - last).days <= MISSED_WINDOW_DAYS
-        existing = self.cases.recent("missed-bin", uprn, f"{service} {last.isoformat()}",
-                                     time.time() - 14 * 86400)
+        existing = await asyncio.to_thread(self.cases.recent, "missed-bin", uprn,
+                                           f"{service} {last.isoformat()}",
+                                           time.time() - 14 * 86400)
         return {
             "due": due,
             "has_service": True,
@@ -113,18 +125,21 @@ class Services:
         today = self._today()
         schedule = [c for c in self.council.collections.get(uprn, []) if c.service == service]
         last = schedule[0].latest_on_or_before(today) if schedule else today
-        case = self.cases.open("missed-bin", uprn, f"{service} {last.isoformat()}",
-                               context.call_sid)
+        case = await asyncio.to_thread(self.cases.open, "missed-bin", uprn,
+                                       f"{service} {last.isoformat()}", context.call_sid)
         _LOGGER.info("call %s: missed %s bin case %s", context.call_sid, service, case.reference)
         return {"reference": case.reference, "reference_spoken": say_digits(case.reference)}
 
     async def verify_council_tax(self, context: ActionContext) -> dict[str, Any]:
-        """Account number and the property's postcode must both match; nothing else is said."""
-        account = self.council.accounts.get(str(context.slots.get("account", "")))
-        postcode = str(context.slots.get("postcode", ""))
-        prop = self.council.properties.get(account.uprn) if account else None
-        context.verified = bool(prop and prop.postcode == postcode)
-        return {"verified": context.verified}
+        """The account number and each factor in ``send`` (default: the postcode) must match;
+        too many failures lock the caller out (``locked``, with the ``reason`` for the agent)."""
+        named = [str(name) for name in context.options.get("send") or []]
+        factors = [name for name in named if name in FACTORS] or ["postcode"]
+        verdict = await self.verifier.check(context.call_sid, context.slots, factors)
+        context.verified = verdict.verified
+        if verdict.locked:
+            _LOGGER.warning("call %s: verification locked: %s", context.call_sid, verdict.reason)
+        return verdict.as_result()
 
     async def council_tax_summary(self, context: ActionContext) -> dict[str, Any]:
         if not context.verified:

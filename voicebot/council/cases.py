@@ -1,25 +1,22 @@
-"""Cases the bot opens for residents (missed bins), kept in the service's SQLite database."""
+"""Cases the bot opens for residents (missed bins), kept in the service's database.
+
+Every method blocks (the database may be a server away): call them through
+``asyncio.to_thread``. Cases are deleted with the call records when the retention period ends
+(``voicebot.records.retention``).
+"""
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
-import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS cases (
-    reference TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    uprn TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    call_sid TEXT,
-    created REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS cases_uprn ON cases (uprn, kind, created);
-"""
+from voicebot.errors import StorageError
+from voicebot.storage import Database, Row, open_database, sqlite_url
+
+_COLUMNS = "reference, kind, uprn, detail, created"
 
 
 @dataclass(frozen=True)
@@ -32,49 +29,52 @@ class Case:
 
 
 class CaseStore:
-    """Opens and finds cases; references are 8 digits, easy to read back on the phone."""
+    """Opens and finds cases; references are 8 digits, easy to read back on the phone.
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.executescript(SCHEMA)
+    ``store`` is the service's shared ``Database``, or a SQLite file of the store's own.
+    """
+
+    def __init__(self, store: Database | Path, clock: Callable[[], float] = time.time) -> None:
+        self._owned = not isinstance(store, Database)
+        self.database = store if isinstance(store, Database) else open_database(
+            sqlite_url(store))
+        self._clock = clock
 
     def open(self, kind: str, uprn: str, detail: str, call_sid: str = "") -> Case:
-        with self._lock:
-            while True:
-                reference = str(secrets.randbelow(90_000_000) + 10_000_000)
-                try:
-                    created = time.time()
-                    self._conn.execute(
-                        "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?)",
-                        (reference, kind, uprn, detail, call_sid, created),
-                    )
-                    return Case(reference, kind, uprn, detail, created)
-                except sqlite3.IntegrityError:
-                    continue
+        for _ in range(50):  # a clash among 90 million references is rare; fifty in a row is not
+            reference = str(secrets.randbelow(90_000_000) + 10_000_000)
+            created = self._clock()
+            with self.database.transaction() as conn:
+                inserted = conn.execute(
+                    "INSERT INTO cases (reference, kind, uprn, detail, call_sid, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (reference) DO NOTHING",
+                    (reference, kind, uprn, detail, call_sid, created)).rowcount
+            if inserted:
+                return Case(reference, kind, uprn, detail, created)
+        raise StorageError("no-free-reference", "could not find an unused case reference")
 
     def recent(self, kind: str, uprn: str, detail: str, since: float) -> Case | None:
         """An open case of the same kind for the same property, so it is not reported twice."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT reference, kind, uprn, detail, created FROM cases "
+        with self.database.transaction(write=False) as conn:
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM cases "
                 "WHERE kind = ? AND uprn = ? AND detail = ? AND created >= ? "
                 "ORDER BY created DESC LIMIT 1",
                 (kind, uprn, detail, since),
             ).fetchone()
-        return Case(*row) if row else None
+        return _case(row) if row else None
 
     def get(self, reference: str) -> Case | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT reference, kind, uprn, detail, created FROM cases WHERE reference = ?",
-                (reference,),
-            ).fetchone()
-        return Case(*row) if row else None
+        with self.database.transaction(write=False) as conn:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM cases WHERE reference = ?",
+                               (reference,)).fetchone()
+        return _case(row) if row else None
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        """Close the database if the store opened its own."""
+        if self._owned:
+            self.database.close()
+
+
+def _case(row: Row) -> Case:
+    return Case(row["reference"], row["kind"], row["uprn"], row["detail"], row["created"])

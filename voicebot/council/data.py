@@ -3,7 +3,8 @@
 Schema (one file each): ``properties.csv`` (uprn,address,postcode), ``bin_collections.csv``
 (uprn,service,next_date,frequency_days), ``council_tax.csv`` (account_ref,uprn,surname,band,
 balance,next_due_date,next_due_amount). A bad row is reported with its file and line and
-skipped; the rest loads, so one typo in an export never takes the phone line down.
+skipped; the rest loads, so one typo in an export never takes the phone line down. A key that
+appears twice (an ``account_ref``, a ``uprn``, a property's service) is refused on both rows.
 """
 
 from __future__ import annotations
@@ -80,32 +81,56 @@ class CouncilData:
     @classmethod
     def load(cls, folder: Path, today: Callable[[], date] = date.today) -> CouncilData:
         data = cls(today=today)
-        for row, where in _rows(folder / "properties.csv", ("uprn", "address", "postcode")):
+        data._load_properties(folder / "properties.csv")
+        data._load_collections(folder / "bin_collections.csv")
+        data._load_accounts(folder / "council_tax.csv")
+        _LOGGER.info("council data from %s: %d properties, %d with bins, %d tax accounts, "
+                     "%d bad rows skipped", folder, len(data.properties), len(data.collections),
+                     len(data.accounts), len(data.problems))
+        return data
+
+    def _load_properties(self, path: Path) -> None:
+        keys = _Keys(self, "uprn")
+        for row, where in _rows(path, ("uprn", "address", "postcode")):
             postcode = find_postcode(row["postcode"])
             if not row["uprn"].strip() or not row["address"].strip() or postcode is None:
-                data._bad(where, "needs a uprn, an address and a valid UK postcode")
+                self._bad(where, "needs a uprn, an address and a valid UK postcode")
                 continue
             prop = Property(row["uprn"].strip(), row["address"].strip(), postcode)
-            data.properties[prop.uprn] = prop
-            data.by_postcode[postcode].append(prop)
-        for row, where in _rows(folder / "bin_collections.csv",
-                                ("uprn", "service", "next_date", "frequency_days")):
+            if keys.first(prop.uprn, where):
+                self.properties[prop.uprn] = prop
+                self.by_postcode[postcode].append(prop)
+        for uprn in keys.refused:
+            prop = self.properties.pop(uprn)
+            self.by_postcode[prop.postcode].remove(prop)
+            if not self.by_postcode[prop.postcode]:
+                del self.by_postcode[prop.postcode]
+
+    def _load_collections(self, path: Path) -> None:
+        keys = _Keys(self, "uprn and service")
+        for row, where in _rows(path, ("uprn", "service", "next_date", "frequency_days")):
             try:
                 collection = Collection(row["uprn"].strip(), row["service"].strip().lower(),
                                         date.fromisoformat(row["next_date"].strip()),
                                         int(row["frequency_days"]))
             except ValueError as err:
-                data._bad(where, f"bad value ({err})")
+                self._bad(where, f"bad value ({err})")
                 continue
             if collection.service not in SERVICES or collection.frequency_days < 1:
-                data._bad(where, f"service must be one of {', '.join(SERVICES)} and "
+                self._bad(where, f"service must be one of {', '.join(SERVICES)} and "
                                  "frequency_days at least 1")
-            elif collection.uprn not in data.properties:
-                data._bad(where, f"unknown uprn {collection.uprn}")
-            else:
-                data.collections[collection.uprn].append(collection)
-        for row, where in _rows(folder / "council_tax.csv", ("account_ref", "uprn", "surname",
-                                "band", "balance", "next_due_date", "next_due_amount")):
+            elif collection.uprn not in self.properties:
+                self._bad(where, f"unknown uprn {collection.uprn}")
+            elif keys.first(f"{collection.uprn} {collection.service}", where):
+                self.collections[collection.uprn].append(collection)
+        for key in keys.refused:
+            uprn, service = key.split(" ")
+            self.collections[uprn] = [c for c in self.collections[uprn] if c.service != service]
+
+    def _load_accounts(self, path: Path) -> None:
+        keys = _Keys(self, "account_ref")
+        for row, where in _rows(path, ("account_ref", "uprn", "surname", "band", "balance",
+                                       "next_due_date", "next_due_amount")):
             try:
                 due = row["next_due_date"].strip()
                 amount = row["next_due_amount"].strip()
@@ -114,18 +139,16 @@ class CouncilData:
                     row["band"].strip().upper(), _money(row["balance"]),
                     date.fromisoformat(due) if due else None, _money(amount) if amount else None)
             except (ValueError, InvalidOperation) as err:
-                data._bad(where, f"bad value ({err})")
+                self._bad(where, f"bad value ({err})")
                 continue
             if not account.account_ref.isdigit():
-                data._bad(where, "account_ref must be digits")
-            elif account.uprn not in data.properties:
-                data._bad(where, f"unknown uprn {account.uprn}")
-            else:
-                data.accounts[account.account_ref] = account
-        _LOGGER.info("council data from %s: %d properties, %d with bins, %d tax accounts, "
-                     "%d bad rows skipped", folder, len(data.properties), len(data.collections),
-                     len(data.accounts), len(data.problems))
-        return data
+                self._bad(where, "account_ref must be digits")
+            elif account.uprn not in self.properties:
+                self._bad(where, f"unknown uprn {account.uprn}")
+            elif keys.first(account.account_ref, where):
+                self.accounts[account.account_ref] = account
+        for ref in keys.refused:
+            del self.accounts[ref]
 
     def _bad(self, where: str, why: str) -> None:
         message = f"{where}: {why}; row skipped"
@@ -180,6 +203,31 @@ class CouncilData:
         names = {" ".join(w for w in p.address.split() if not w[0].isdigit())
                  for p in self.by_postcode.get(postcode, [])}
         return sorted(n for n in names if n)
+
+
+class _Keys:
+    """Which rows of one file hold each key. A key on two rows is refused on both: nobody can
+    tell which row is right, and the wrong one could verify a caller or send a crew to the
+    wrong house."""
+
+    def __init__(self, data: CouncilData, name: str) -> None:
+        self._data, self._name = data, name
+        self._where: dict[str, str] = {}
+        self.refused: set[str] = set()
+
+    def first(self, key: str, where: str) -> bool:
+        """True for the first row with ``key``; later rows are reported with both lines."""
+        if key not in self._where:
+            self._where[key] = where
+            return True
+        first = self._where[key]
+        if key not in self.refused:
+            self.refused.add(key)
+            self._data._bad(first, f"duplicate {self._name} {key} (again at line "
+                                   f"{where.rsplit(':', 1)[1]})")
+        self._data._bad(where, f"duplicate {self._name} {key} (first at line "
+                               f"{first.rsplit(':', 1)[1]})")
+        return False
 
 
 def _house_number(text: str) -> str | None:

@@ -51,6 +51,14 @@ class BotDoes(Strict):
     """``true``: the bot ended the call."""
     verified: bool | None = None
     """Whether the caller has passed the security check by now."""
+    language: str | None = None
+    """The language the call is in (``en``, ``cy``), or its transfer's."""
+    callback: str | None = None
+    """The team a call back was booked with since the last check."""
+    message: str | None = None
+    """The team a message was left for since the last check."""
+    emergency: bool | None = None
+    """``true``: the caller was put through to the team's emergency line."""
 
 
 class BotChecks(Strict):
@@ -71,6 +79,16 @@ class ConversationTest(Strict):
 
     test: str
     """What the test shows, in a few words; printed when it passes or fails."""
+    clock: str | None = None
+    """The council's local time the call happens at ("2026-11-28 03:00"): opening hours, bank
+    holidays and call-back times are then real (see docs/flows.md)."""
+    line: dict[str, Any] | None = None
+    """How the line is set up for this test: ``hours``, ``emergency_hours``, ``region``,
+    ``closures``, ``waiting``, ``offer_when_waiting`` (needs ``clock``)."""
+    caller_number: str | None = None
+    """The number the caller rings from ("" for a withheld number)."""
+    conversation_languages: list[str] | None = None
+    """The languages the bot holds calls in for this test (``[en, cy]``)."""
     turns: list[Annotated[dict[str, Any], OneKeyOf(TURN_KINDS)]] = Field(min_length=1)
     """The call, turn by turn: each is one of caller, keys, silence, bot."""
 

@@ -9,6 +9,18 @@
         - keys: "0"                      # keypad entry
         - silence: true                  # the caller says nothing
         - bot: {transfers: bins}         # or {ends: true}, {says: "regex"}, {not_says: "regex"}
+        - bot: {language: cy}            # the call (or its transfer) is in Welsh
+        - bot: {callback: council_tax}   # a call back was booked for that team
+        - bot: {message: council_tax}    # a message was left for that team
+        - bot: {transfers: housing, emergency: true}   # to the team's emergency line
+
+A test may say ``conversation_languages: [cy]`` to run as a service that holds calls in Welsh.
+
+A test may set ``clock: 2026-11-29 02:00`` (the council's local time): it then runs on real
+opening hours stopped at that moment (``voicebot.handoff.rehearsal``: every team open Monday to
+Friday 9am to 5pm with the England and Wales bank holidays, emergency lines always open,
+changed under ``line:``). Without a clock every team is open. ``caller_number`` is the number
+the caller rings from (``+447700900123`` unless the test says; ``""`` for a withheld one).
 
 ``says`` is a regular expression matched (case-insensitively) against everything the bot said
 since the caller's last turn.
@@ -26,7 +38,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from voicebot.errors import FlowSchemaError
-from voicebot.events import CallEvent
+from voicebot.events import CallEvent, CallEventType
 from voicebot.flows.actions import Action, AgentHours, CallerTurn, Handover, Hangup, Listen, Say
 from voicebot.flows.conversation_schema import TURN_KINDS, ConversationTestFile
 from voicebot.flows.engine import Dialogue
@@ -48,7 +60,7 @@ class TestResult:
 class AlwaysOpen:
     """Agents available: conversation tests about transfers should not depend on the clock."""
 
-    def closed_message(self, team: str) -> str | None:
+    def closed_message(self, team: str, language: str = "en") -> str | None:
         return None
 
 
@@ -100,13 +112,27 @@ def load_tests(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
     return tests
 
 
+TEST_CALLER = "+447700900123"
+
+Line = Callable[[dict[str, Any]], AgentHours]
+"""Builds the opening hours a test with a ``clock`` runs on (``handoff.rehearsal``)."""
+
+
 async def run_test(case: dict[str, Any], file: Path, flow_set: FlowSet,
-                   make_services: Callable[[], Any], hours: AgentHours | None = None
-                   ) -> TestResult:
+                   make_services: Callable[[], Any], hours: AgentHours | None = None,
+                   line: Line | None = None) -> TestResult:
     result = TestResult(str(case.get("test", "unnamed")), file)
+    if ("clock" in case or "line" in case) and hours is None:
+        if line is None:
+            result.failures.append("this test sets a clock, but no opening hours were given")
+            return result
+        hours = line(case)
     events: list[CallEvent] = []
-    dialogue = Dialogue(flow_set, make_services(), events.append, "CA-test", hours or AlwaysOpen())
+    dialogue = Dialogue(flow_set, make_services(), events.append, "CA-test", hours or AlwaysOpen(),
+                        conversing=case.get("conversation_languages", ["en"]),
+                        caller=str(case.get("caller_number", TEST_CALLER)))
     actions = await dialogue.start()
+    seen = 0
     for number, turn in enumerate(case.get("turns", []), 1):
         where = f"turn {number}"
         if "caller" in turn:
@@ -117,6 +143,8 @@ async def run_test(case: dict[str, Any], file: Path, flow_set: FlowSet,
             actions = await dialogue.silence()
         elif "bot" in turn:
             result.failures += [f"{where}: {f}" for f in _expect(turn["bot"], actions, dialogue)]
+            result.failures += [f"{where}: {f}" for f in _booked(turn["bot"], events[seen:])]
+            seen = len(events)
         else:
             result.failures.append(f"{where}: unknown turn {turn!r}")
     return result
@@ -142,8 +170,30 @@ def _expect(want: dict[str, Any], actions: list[Action], dialogue: Dialogue) -> 
                             f"{handover.team if handover else 'none'} (said: {said!r})")
     if want.get("ends") and not any(isinstance(a, Hangup) for a in actions):
         failures.append(f"expected the call to end (said: {said!r})")
+    if "language" in want:
+        handover = next((a for a in actions if isinstance(a, Handover)), None)
+        spoken = handover.language if handover else dialogue.language
+        if spoken != want["language"]:
+            failures.append(f"expected the call in {want['language']}, it is in {spoken}")
     if "verified" in want and dialogue.verified != bool(want["verified"]):
         failures.append(f"expected verified={want['verified']}, was {dialogue.verified}")
+    if "emergency" in want:
+        handover = next((a for a in actions if isinstance(a, Handover)), None)
+        if handover is None or handover.emergency != bool(want["emergency"]):
+            failures.append(f"expected emergency={want['emergency']}, got "
+                            f"{handover.emergency if handover else 'no transfer'}")
+    return failures
+
+
+def _booked(want: dict[str, Any], events: list[CallEvent]) -> list[str]:
+    """``callback: team`` / ``message: team``: booked since the last check, for that team."""
+    failures = []
+    for key, kind in (("callback", CallEventType.CALLBACK), ("message", CallEventType.MESSAGE)):
+        if key not in want:
+            continue
+        teams = [str(e.data.get("team")) for e in events if e.type == kind]
+        if want[key] not in teams:
+            failures.append(f"expected a {key} for {want[key]}, got {teams or 'none'}")
     return failures
 
 

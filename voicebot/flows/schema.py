@@ -11,13 +11,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from voicebot.flows.keyed import OneKeyOf
 
-SlotType = Literal["postcode", "address", "account", "yes_no", "choice", "date", "number", "text"]
+SlotType = Literal["postcode", "address", "account", "yes_no", "choice", "date", "number", "text",
+                   "phone", "window"]
 SPECIAL_TARGETS = ("anything_else", "goodbye", "agent")
 """Step ids every flow may jump to: the anything-else question, the goodbye, an agent."""
+OUT_OF_SCOPE = "out_of_scope"
+"""The pseudo-intent for requests understood but not served on this line (main.yaml)."""
+GLOBAL_INTENTS = ("agent", "repeat", "goodbye", "menu")
+AFTER_HOURS = "after_hours"
+"""The flow the bot runs by itself when the team a caller needs is closed or too busy (a
+call back, a message); ``after_hours.yaml``."""
+AFTER_HOURS_ENTRIES = ("offer", "person_again", "last_resort")
+"""Its steps the bot enters at: the first time a caller cannot be put through, the second
+(they asked for a person again), and any time after."""
+AFTER_HOURS_ACTIONS = ("book_callback", "leave_message")
+"""Actions only the after-hours flow uses; the dialogue itself carries them out."""
 
 
 class Strict(BaseModel):
@@ -26,6 +38,28 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True,
                               use_attribute_docstrings=True)
+
+
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+"""A two-letter language code: ``en`` (English, every line's default), ``cy`` (Welsh)."""
+DEFAULT_LANGUAGE = "en"
+
+
+class Wording(Strict):
+    """One language's words for a prompt, and the recording that says them."""
+
+    text: str
+    """What the bot says. Always kept: it is the transcript, what the agent desktop shows and
+    what conversation tests check; it is synthesised when there is no recording."""
+    audio: str | list[str] | None = None
+    """Recorded audio (WAV, any sample rate), as a path from the flows folder
+    (``recordings/en/greeting.wav``). A prompt with {placeholders} takes one file per fixed
+    part between them (the placeholders' values are synthesised): a list, in order."""
+
+
+Prompt = str | Wording | dict[LanguageCode, str | Wording]
+"""What the bot says: plain text (English, synthesised), a ``Wording`` (text and recording),
+or one of those per language (``{en: ..., cy: ...}``)."""
 
 
 class IntentDef(Strict):
@@ -47,13 +81,15 @@ class SlotDef(Strict):
     type: SlotType
     """What kind of answer: postcode, address, account, yes_no, choice, date, number or text."""
     at: str | None = None
-    """For ``address``: the postcode slot the address must be at."""
+    """For ``address``: the postcode slot the address must be at. For ``window`` (a call-back
+    time): ``team``, whose offered windows the answer picks from."""
     options: list[str] = []
     """For ``choice``: the options the caller can choose from."""
     digits: int | None = None
     """For ``account``: how many digits make a whole number (keypad entry ends there)."""
-    confirm: Literal["always", "unsure", "never"] = "unsure"
-    """When to read the answer back for a yes/no: always, only when unsure of it, or never."""
+    confirm: Literal["always", "unsure", "spoken", "never"] = "unsure"
+    """Read the value back: always, when unsure of it, whenever it was spoken (not keyed),
+    or never."""
 
 
 class Branch(Strict):
@@ -87,7 +123,7 @@ class StepBase(Strict):
 class SayStep(StepBase):
     """Says something and carries on."""
 
-    say: str
+    say: Prompt
     """What to say; ``{slot}`` and ``{lookup.field}`` are filled in during the call."""
     interruptible: bool = True
     """Whether the caller can talk over it; false for notices they must hear in full."""
@@ -98,13 +134,13 @@ class AskStep(StepBase):
 
     ask: str
     """The slot to fill (declared under ``slots:``)."""
-    prompt: str
+    prompt: Prompt
     """The question, asked first."""
-    reprompt: str | None = None
+    reprompt: Prompt | None = None
     """Asked again when the answer was not understood; default: the prompt."""
-    confirm_prompt: str | None = None
+    confirm_prompt: Prompt | None = None
     """Asked when the value heard is uncertain, e.g. "Is that {postcode}?"."""
-    invalid: str | None = None
+    invalid: Prompt | None = None
     """Said when the answer is well-formed but unknown (a postcode not in the council's area)."""
     retries: int = Field(2, ge=0, le=5)
     """How many failed answers before giving up (0 to 5)."""
@@ -136,14 +172,17 @@ class TransferStep(StepBase):
     """Why, for the agent's screen and the figures."""
     summary: str = ""
     """The one line the agent hears before the caller is connected; ``{slot}`` allowed."""
-    say_before: str | None = None
+    say_before: Prompt | None = None
     """Said to the caller before the transfer; default: main.yaml's ``transfer`` prompt."""
+    emergency: bool = False
+    """An emergency: put through to the team's emergency line at any hour (when it has one
+    answering), else to the team as usual."""
 
 
 class EndStep(StepBase):
     """Says something and ends the call."""
 
-    end: str
+    end: Prompt
     """The last thing the caller hears."""
 
 
@@ -170,36 +209,73 @@ class FlowFile(Strict):
 
 
 class MainPrompts(Strict):
-    """What the bot says between and around requests."""
+    """What the bot says between and around requests (any may be recorded, or per language)."""
 
-    greeting: str
+    greeting: Prompt
     """The first thing a caller hears."""
-    menu: str
+    menu: Prompt
     """What the bot can do, when the caller asks or is lost."""
-    anything_else: str
+    anything_else: Prompt
     """Asked when a request is done."""
-    what_else: str
+    what_else: Prompt
     """Asked when the caller says yes to ``anything_else``."""
-    goodbye: str
+    goodbye: Prompt
     """The last thing said on a call the bot finished."""
-    clarify: str
+    clarify: Prompt
     """Asked when a request could be one of several; ``{options}`` lists them."""
-    not_understood: str
+    not_understood: Prompt
     """Said when the words were heard but not understood."""
-    not_heard: str
+    not_heard: Prompt
     """Said when nothing clear was heard; ``{question}`` repeats what was asked."""
-    silence: str
+    silence: Prompt
     """Said after the first silence; ``{question}`` repeats what was asked."""
-    silence_offer: str
+    silence_offer: Prompt
     """Said after the second silence: how to reach a person."""
-    silence_final: str
+    silence_final: Prompt
     """Said before ending a call that stays silent."""
-    transfer: str
+    transfer: Prompt
     """Said before a transfer; ``{team}`` is the team's spoken name."""
-    closed: str
+    closed: Prompt
     """Said when the team is closed; ``{closed}`` says when it opens."""
-    confirm_no: str
+    confirm_no: Prompt
     """Said when the caller says a value read back to them is wrong."""
+    clarify_again: Prompt
+    """The clarifying question asked once more, in other words: "{options}" as in clarify."""
+    out_of_scope: Prompt
+    """Said to a request understood but not served here; should offer a person."""
+    language_unavailable: Prompt | None = None
+    """Said, in the language chosen, when no one who speaks it is there and the bot cannot go
+    on in it; the call then carries on in English. Needed when ``languages`` offers one."""
+
+
+class OutOfScopeDef(Strict):
+    """Requests this line does not serve, ranked like an intent so they are recognised."""
+
+    examples: list[str] = Field(min_length=1)
+    """Requests callers make that this line does not handle, as they would say them."""
+    keywords: list[str] = []
+    """Words that on their own point to such a request ("parking", "library")."""
+
+
+class NotUnderstood(Strict):
+    """How patient the bot is with words it cannot place."""
+
+    clarify: int = Field(default=2, ge=0, le=3)
+    """Per request: clarifying questions ("Is it about A, or B?"), the second in other words."""
+    menu: int = Field(default=1, ge=0, le=3)
+    """Per request: then the menu is offered this many times; then a person."""
+    per_call: int = Field(default=4, ge=1, le=10)
+    """In the whole call: turns not understood before a person, whatever the request."""
+
+
+class LanguageChoice(Strict):
+    """A language the caller may choose instead of English (the Welsh line: ``cy``)."""
+
+    keypad: str = Field(pattern=r"^[1-9]$")
+    """The key that chooses it; the greeting in that language should say so ("i barhau yn
+    Gymraeg, pwyswch 1")."""
+    words: list[str] = Field(min_length=1)
+    """Words that choose it when said at an open question ("Cymraeg", "Welsh")."""
 
 
 class MainFile(Strict):
@@ -213,5 +289,14 @@ class MainFile(Strict):
     """What the bot says between and around requests."""
     globals: dict[Literal["agent", "repeat", "goodbye", "menu"], IntentDef]
     """What callers can say at any time: ask for an agent, a repeat, goodbye, or the menu."""
-    teams: dict[str, str] = {}
-    """Team key -> how the bot names it ("council tax")."""
+    teams: dict[str, str | dict[LanguageCode, str]] = {}
+    """Team key -> how the bot names it ("council tax"), or per language."""
+    out_of_scope: OutOfScopeDef | None = None
+    """Requests understood but not served on this line: the caller hears the ``out_of_scope``
+    prompt (what the line can do, or a person)."""
+    not_understood: NotUnderstood = Field(default_factory=NotUnderstood)
+    """How many times the bot asks again before it offers the menu, then a person."""
+    languages: dict[LanguageCode, LanguageChoice] = {}
+    """Languages offered besides English (``cy: {keypad: "1", words: [Cymraeg, Welsh]}``).
+    The greeting is then said in each of them first, then in English, and every prompt needs
+    a text in each (``voicebot flows check`` says which do not)."""

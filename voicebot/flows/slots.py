@@ -16,7 +16,11 @@ from rapidfuzz import fuzz
 
 from voicebot.council.data import CouncilData
 from voicebot.flows.schema import SlotDef
-from voicebot.language.spoken import digits_in, find_postcode, yes_or_no
+from voicebot.flows.windows import pick_window
+from voicebot.language.digits import spoken_digits
+from voicebot.language.phone import NATIONAL_DIGITS, digits_heard, phone_in
+from voicebot.language.spoken import find_postcode, yes_or_no
+from voicebot.privacy import card_in, redact_numbers
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -31,11 +35,17 @@ class Parsed:
 
 
 def parse_slot(slot: SlotDef, heard: list[str], council: CouncilData,
-               values: Mapping[str, Any]) -> Parsed:
+               values: Mapping[str, Any], *, keyed: bool = False) -> Parsed:
+    """``keyed``: the answer came from the keypad. A keyed account number is exact, so it is
+    taken only when it is the council's (a piece of a card keyed at the prompt never is), and
+    it is never read back."""
     if not heard:
         return Parsed(None, problem="missing")
     parser = _PARSERS[slot.type]
-    return parser(slot, heard, council, values)
+    parsed = parser(slot, heard, council, values)
+    if keyed and slot.type == "account" and parsed.value not in council.accounts:
+        return Parsed(None, problem="unknown" if parsed.value else parsed.problem)
+    return parsed
 
 
 def slot_complete(slot: SlotDef, text: str, council: CouncilData,
@@ -44,13 +54,17 @@ def slot_complete(slot: SlotDef, text: str, council: CouncilData,
     if slot.type == "postcode":
         return find_postcode(text) is not None
     if slot.type == "account":
-        return len(digits_in(text)) >= (slot.digits or 8)
+        return len(spoken_digits(text)) >= (slot.digits or 8)
     if slot.type == "yes_no":
         return yes_or_no(text) is not None
     if slot.type == "choice":
         return _choice(slot, [text], council, values).value is not None
     if slot.type == "address":
         return _address(slot, [text], council, values).value is not None
+    if slot.type == "phone":
+        return digits_heard(text) >= NATIONAL_DIGITS
+    if slot.type == "window":
+        return _window(slot, [text], council, values).value is not None
     return False
 
 
@@ -77,17 +91,31 @@ def _address(slot: SlotDef, heard: list[str], council: CouncilData,
 
 def _account(slot: SlotDef, heard: list[str], council: CouncilData,
              values: Mapping[str, Any]) -> Parsed:
+    """Exactly ``digits`` digits (a stutter allowed for), never a part of a longer number: a
+    search inside one could make the bot read a real account number back, and nothing that
+    holds a card number is taken or echoed. Whether the account exists is for verification."""
     length = slot.digits or 8
-    for text in heard:
-        digits = digits_in(text)
+    said = [digits for text in heard if (digits := spoken_digits(text))]
+    if any(card_in(digits) for digits in said):
+        return Parsed(None, problem="missing")
+    for digits in said:
         if len(digits) == length:
             return Parsed(digits)
-        if len(digits) > length:
-            for start in range(len(digits) - length + 1):
-                if digits[start : start + length] in council.accounts:
-                    return Parsed(digits[start : start + length], unsure=True)
-    best = max((digits_in(t) for t in heard), key=len, default="")
-    return Parsed(None, problem="unknown" if best else "missing", raw=best)
+        if (stutter := _stutter(digits, length, council)) is not None:
+            return Parsed(stutter, unsure=True)
+    return Parsed(None, problem="unknown" if said else "missing")
+
+
+def _stutter(digits: str, length: int, council: CouncilData) -> str | None:
+    """One digit too many and a doubled digit: the double was a stutter ("4 4 0 0 1..."). Of
+    several such readings, the one that is an account; never a search inside longer numbers."""
+    if len(digits) != length + 1:
+        return None
+    readings = {digits[:i] + digits[i + 1:] for i in range(len(digits) - 1)
+                if digits[i] == digits[i + 1]}
+    if len(readings) > 1:
+        readings = {r for r in readings if r in council.accounts}
+    return readings.pop() if len(readings) == 1 else None
 
 
 def _yes_no(slot: SlotDef, heard: list[str], council: CouncilData,
@@ -118,9 +146,9 @@ def _choice(slot: SlotDef, heard: list[str], council: CouncilData,
 def _number(slot: SlotDef, heard: list[str], council: CouncilData,
             values: Mapping[str, Any]) -> Parsed:
     for text in heard:
-        match = re.search(r"\d+", text)
-        if match:
-            return Parsed(int(match.group()))
+        digits = spoken_digits(text)
+        if digits and len(digits) < 13 and not card_in(digits):
+            return Parsed(int(digits))
     return Parsed(None, problem="missing")
 
 
@@ -145,10 +173,34 @@ def _date(slot: SlotDef, heard: list[str], council: CouncilData,
 
 def _text(slot: SlotDef, heard: list[str], council: CouncilData,
           values: Mapping[str, Any]) -> Parsed:
-    return Parsed(heard[0]) if heard[0].strip() else Parsed(None, problem="missing")
+    text = redact_numbers(heard[0])
+    return Parsed(text) if text.strip() else Parsed(None, problem="missing")
+
+
+def _phone(slot: SlotDef, heard: list[str], council: CouncilData,
+           values: Mapping[str, Any]) -> Parsed:
+    """A whole UK number (eleven digits from 0, or +44); a card number never is one."""
+    for text in heard:
+        if (number := phone_in(text)) is not None:
+            return Parsed(number)
+    said = any(spoken_digits(text) for text in heard)
+    return Parsed(None, problem="unknown" if said else "missing")
+
+
+def _window(slot: SlotDef, heard: list[str], council: CouncilData,
+            values: Mapping[str, Any]) -> Parsed:
+    """One of the call-back windows offered (``values[at].windows``), picked by day, part of
+    the day, hour, position or "the soonest"."""
+    offered = values.get(slot.at or "team")
+    windows = offered.get("windows", []) if isinstance(offered, Mapping) else []
+    for text in heard:
+        if (chosen := pick_window(text, windows)) is not None:
+            return Parsed(chosen)
+    return Parsed(None, problem="missing")
 
 
 _PARSERS = {
     "postcode": _postcode, "address": _address, "account": _account, "yes_no": _yes_no,
-    "choice": _choice, "number": _number, "date": _date, "text": _text,
+    "choice": _choice, "number": _number, "date": _date, "text": _text, "phone": _phone,
+    "window": _window,
 }

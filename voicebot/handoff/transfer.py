@@ -1,6 +1,6 @@
 """Handing a caller over to a person: where to, whether anyone is there, and what they are told.
 
-``Handoff`` reads the transfer targets and opening hours from the settings (a bad hours line stops
+``Handoff`` holds the teams (``Teams``: targets, opening hours, closures; a bad hours line stops
 start-up with a ``ConfigError``), answers the dialogue's ``AgentHours`` question, and turns a
 ``Handover`` into the carrier ``Outcome``: the target, the context for the agent side (TaskRouter
 task attributes for queues), and the URL of a spoken whisper for the agent, synthesised with the
@@ -21,14 +21,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from telephony.call import Outcome, TransferTarget
+from telephony.call import Outcome
 from voicebot.audio import float_to_pcm16, pcm16_to_float, resample
 from voicebot.config import Settings
 from voicebot.errors import ConfigError
-from voicebot.flows.actions import Handover
-from voicebot.handoff.hours import OpeningHours, spoken_opening
-from voicebot.logs import redact_numbers
-from voicebot.records.shapes import redacted
+from voicebot.flows.actions import Handover, TeamTimes
+from voicebot.handoff.teams import Team, Teams, Waiting
+from voicebot.privacy import redact_numbers, redacted
 from voicebot.speech.base import Synthesizer
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,6 +43,16 @@ CONTEXT_TURNS = 30
 """The most recent turns carried in the transfer context (TaskRouter limits attribute size)."""
 
 
+class WhisperNotes(Protocol):
+    """Whisper texts shared by the service's processes: Twilio may fetch the audio from any."""
+
+    def keep(self, token: str, call_sid: str, text: str) -> None:
+        """Remember a whisper; must not block."""
+
+    async def find(self, token: str) -> tuple[str, str] | None:
+        """``(call_sid, text)`` of a recent whisper made by any process, or None."""
+
+
 class DialogueState(Protocol):
     """What the handover needs of the dialogue (``voicebot.flows.engine.Dialogue``)."""
 
@@ -52,19 +61,6 @@ class DialogueState(Protocol):
 
     @property
     def slots(self) -> Any: ...
-
-
-@dataclass(frozen=True)
-class Team:
-    """One configured transfer target with its opening hours."""
-
-    key: str
-    target: TransferTarget
-    hours: OpeningHours
-
-    @property
-    def spoken_name(self) -> str:
-        return "customer services" if self.key == "general" else self.key.replace("_", " ")
 
 
 @dataclass
@@ -85,6 +81,8 @@ class Handoff:
         transcripts: Transcripts | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         keep_whispers: float = 3600.0,
+        notes: WhisperNotes | None = None,
+        waiting: Waiting | None = None,
     ) -> None:
         try:
             self.zone = ZoneInfo(settings.timezone)
@@ -92,38 +90,31 @@ class Handoff:
             raise ConfigError("bad-timezone",
                               f"timezone {settings.timezone!r} is not a known time zone "
                               "(use a name like Europe/London)") from err
-        self.teams = _teams(settings)
+        self.line = Teams(settings, now, waiting)
+        self.teams = self.line.teams
+        self.speakers = self.line.speakers
+        """Agents by (team, language) for callers who chose another language (Welsh)."""
         self.public_url = settings.public_url or ""
         self._synthesize = synthesize
         self._transcripts = transcripts
         self._now = now
         self._keep = keep_whispers
+        self._notes = notes
         self._whispers: dict[str, _Whisper] = {}
 
-    # -- AgentHours --
+    # -- AgentHours / LineTimes --
 
-    def team(self, key: str) -> Team:
-        """The team for ``key``; unknown teams go to ``general`` (or the first configured)."""
-        if key in self.teams:
-            return self.teams[key]
-        fallback = self.teams.get("general") or next(iter(self.teams.values()))
-        _LOGGER.warning("no transfer target for team %r; using %r", key, fallback.key)
-        return fallback
+    def team(self, key: str, language: str = "en") -> Team:
+        """The team for ``key`` (its agents who speak ``language``); see ``Teams.team``."""
+        return self.line.team(key, language)
 
-    def closed_message(self, team: str) -> str | None:
+    def closed_message(self, team: str, language: str = "en") -> str | None:
         """None when someone is there now; otherwise when the line is open, as a sentence."""
-        chosen = self.team(team)
-        local = self._now().astimezone(self.zone)
-        if chosen.hours.is_open(local):
-            return None
-        name = chosen.spoken_name
-        if not any(chosen.hours.days):
-            return f"Our {name} team is not taking calls on this line at the moment."
-        message = f"Our {name} team is open {chosen.hours.describe()}."
-        opening = chosen.hours.next_opening(local)
-        if opening is not None:
-            message += f" It opens again {spoken_opening(opening, local)}."
-        return message
+        return self.line.closed_message(team, language)
+
+    def times(self, team: str, language: str = "en") -> TeamTimes:
+        """Closed, busy or open now, with call-back windows and the emergency line's state."""
+        return self.line.times(team, language)
 
     # -- the handover --
 
@@ -146,14 +137,18 @@ class Handoff:
         transcript: Iterable[Mapping[str, Any]] = (),
     ) -> Outcome:
         """Where the caller goes, what the agent side is told, and the whisper to play first."""
-        team = self.team(handover.team)
+        team = self.team(handover.team, handover.language)
+        if handover.emergency:
+            team = self.line.emergency(handover.team) or team
         whisper = whisper_text(handover, team, verified)
         context: dict[str, Any] = {
             "team": team.key,
+            "language": handover.language,
             "reason": redact_numbers(handover.reason),
             "summary": redact_numbers(handover.summary),
             "whisper": redact_numbers(whisper),
             "verified": verified,
+            "emergency": handover.emergency,
             "slots": redacted(dict(slots)),
             "transcript": [
                 {"who": turn.get("who"), "text": redact_numbers(str(turn.get("text", "")))}
@@ -176,17 +171,29 @@ class Handoff:
         """Start synthesising now (the agent's phone is ringing); return where it is served."""
         if self._synthesize is None:
             return None
-        self._expire()
         token = secrets.token_urlsafe(18)
-        entry = _Whisper(call_sid, redact_numbers(text), time.monotonic())
+        entry = self._start_whisper(token, call_sid, redact_numbers(text))
+        if self._notes is not None:
+            self._notes.keep(token, call_sid, entry.text)
+        return f"{self.public_url}{WHISPER_ROUTE.format(token=token)}"
+
+    def _start_whisper(self, token: str, call_sid: str, text: str) -> _Whisper:
+        assert self._synthesize is not None
+        self._expire()
+        entry = _Whisper(call_sid, text, time.monotonic())
         entry.audio = asyncio.create_task(self._render(entry.text), name=f"whisper-{call_sid}")
         entry.audio.add_done_callback(_log_failure)
         self._whispers[token] = entry
-        return f"{self.public_url}{WHISPER_ROUTE.format(token=token)}"
+        return entry
 
     async def whisper_audio(self, token: str, patience: float = 20.0) -> bytes | None:
         """The WAV for a whisper token; None when unknown, expired or not synthesisable."""
         entry = self._whispers.get(token)
+        if entry is None and self._notes is not None and self._synthesize is not None:
+            found = await self._notes.find(token)  # made by another process: say it here
+            if found is not None and token not in self._whispers:
+                entry = self._start_whisper(token, *found)
+            entry = self._whispers.get(token)
         if entry is None or entry.audio is None:
             return None
         try:
@@ -195,6 +202,11 @@ class Handoff:
         except Exception:
             _LOGGER.warning("call %s: whisper audio unavailable", entry.call_sid, exc_info=True)
             return None
+
+    def whisper_call(self, token: str) -> str | None:
+        """The call sid a whisper token belongs to."""
+        entry = self._whispers.get(token)
+        return entry.call_sid if entry else None
 
     def whisper_for(self, token: str) -> str | None:
         """The text of a whisper (for logs and tests)."""
@@ -228,10 +240,15 @@ def synthesize_with(synthesizer: Synthesizer) -> Synthesize:
 
 def whisper_text(handover: Handover, team: Team, verified: bool) -> str:
     """What the agent hears: the dialogue's summary, or one made from what is known."""
+    spoken = LANGUAGE_WHISPER.get(handover.language, "")
     if handover.summary.strip():
-        return handover.summary.strip()
+        return spoken + handover.summary.strip()
     checked = "caller verified" if verified else "caller not verified"
-    return f"{team.spoken_name.capitalize()} enquiry, {checked}, {handover.reason}"
+    return f"{spoken}{team.spoken_name.capitalize()} enquiry, {checked}, {handover.reason}"
+
+
+LANGUAGE_WHISPER = {"cy": "Welsh speaking caller. "}
+"""Said first to the agent when the caller chose another language."""
 
 
 def wav_bytes(pcm: bytes, rate: int) -> bytes:
@@ -244,23 +261,6 @@ def wav_bytes(pcm: bytes, rate: int) -> bytes:
         wav.setframerate(WHISPER_RATE)
         wav.writeframes(float_to_pcm16(samples))
     return out.getvalue()
-
-
-def _teams(settings: Settings) -> dict[str, Team]:
-    if not settings.transfer_targets:
-        raise ConfigError("no-transfer-targets",
-                          "transfer_targets is empty: configure at least a 'general' target")
-    teams = {}
-    for key, target in settings.transfer_targets.items():
-        if not target.address.strip():
-            raise ConfigError("bad-transfer-target",
-                              f"transfer_targets.{key}.address is empty")
-        try:
-            hours = OpeningHours.parse(target.hours)
-        except ConfigError as err:
-            raise ConfigError(err.code, f"transfer_targets.{key}.hours: {err.message}") from err
-        teams[key] = Team(key, TransferTarget(target.kind, target.address.strip()), hours)
-    return teams
 
 
 def _log_failure(task: asyncio.Task[bytes]) -> None:

@@ -1,46 +1,62 @@
 """IntentRouter: which of the flows' intents a caller's words ask for, and how surely.
 
-Each intent has example phrasings and keywords written by council staff. Three kinds of evidence
-are combined into one score between 0 and 1:
+Two kinds of evidence make one score between 0 and 1 per intent:
 
-* similarity to the closest example, compared on the words that carry meaning (so "I want to
-  check my refuse day" is not pulled towards "I want to check my council tax account" by the
-  words "I want to check my");
-* keywords heard (a keyword of several words needs all of them), forgiving of endings
-  ("collected", "collection") and of small misspellings in longer words ("installment");
-* the meaning-carrying words the caller used that this intent's examples and keywords also use,
-  each weighted by how specific it is to the intent (a word every intent shares counts little).
+* meaning: the cosine similarity between the caller's sentence and the intent's closest example,
+  both embedded with all-MiniLM-L6-v2 (``language/embeddings.py``). It carries "the dustcart
+  went past my house" to a missed bin though no example shares its words;
+* words: keywords and meaning-carrying words heard (``language/wording.py``). They add weight
+  where staff named a keyword, read negation ("wasn't collected"), and explain the choice.
 
-The best intent wins only when it is clearly ahead; the engine decides what "clearly" means.
+A clause refusing something ("I don't want to pay, I want to know what I owe") is set aside
+before either is asked, when the caller goes on to say what they do want.
+
+The blend is mapped onto the score scale the engine's thresholds use, so that a request the
+flows clearly serve lands above the routing threshold and one they do not serve lands below
+it (``MEANING_FLOOR``). Without the model (not installed) the words alone decide, as before.
+
+The examples are embedded once when the router is built (once per flow set). The caller's words
+are embedded by ``prepare``, awaited by the dialogue before each turn, on the embedder's own
+worker thread; ``rank`` then finds them in the cache. ``rank`` on words not prepared (tests,
+``voicebot chat``, the benchmark) embeds them inline.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from rapidfuzz import fuzz
+import numpy as np
 
-_STOP = frozenset(re.findall(r"\S+", """
-a an the to of for on in at by and or but so if is are was were be am it its it's this that
-these those there here i i'm im i've ive i'd id i'll me my mine we we're our us you you're your
-yours he she they them their his her do does did done can could would should will shall may
-might must have has had get got just about please thanks thank love dear hello hi hiya morning
-afternoon evening um uh erm er ah oh well like want wanted wanting need needed know let tell
-some any with from up out as into than then also really very still yes yeah okay ok right
-"""))
-"""Words that say little about what the caller wants (kept: when, how, what, not, no)."""
+from voicebot.errors import ModelError
+from voicebot.language.embeddings import Embedder, Vectors, shared_embedder
+from voicebot.language.wording import WordRanker, content, set_aside_refusal, stem, tokens
 
-_NEGATIONS = frozenset(re.findall(r"\S+", """
-not no never nobody nothing didnt doesnt dont wasnt werent isnt arent
-hasnt havent hadnt wont cant couldnt missed miss forgot forgotten without"""))
-"""Words that turn a request around ("collected" vs "wasn't collected")."""
+__all__ = ["IntentRouter", "IntentScore", "IntentSpec", "content", "stem", "tokens"]
 
-FUZZY_WORD = 86
-"""rapidfuzz ratio at which two longer words (5+ letters) count as the same word."""
+_LOGGER = logging.getLogger(__name__)
+
+WORD_SHARE = 0.4
+"""How much of the blend the word evidence carries; meaning carries the rest."""
+CALIBRATION = ((0.0, 0.0), (0.3, 0.4), (0.45, 0.62), (1.0, 1.0))
+"""(blend, score) knots, linear between: a blend of 0.45 is a request the flows serve and
+scores 0.62, the engine's routing threshold; 0.36 scores 0.4, the least worth offering in a
+clarifying question. Fitted on the dev phrasings (bench/data/intents_heldout.yaml)."""
+GAP_STRETCH = 1.5
+"""Score lost per unit of blend behind the leader. Sentences about one service lie close
+together in meaning, so the leader's lead is stretched until the engine's margin can see it."""
+BARE_ANSWER = frozenset({"yes", "yeah", "yep", "no", "nope", "nah", "thanks", "thank", "you",
+                         "please", "ok", "okay", "oh", "well", "sorry"})
+"""Words that together make only a yes or no: an answer, not a request. The sentence model
+finds "no thanks" close to "nothing else thank you", but that says nothing about what the
+caller wants, so such words are scored by their words alone, as before the model."""
+FRAGMENT_WORDS = 3
+FRAGMENT_STRETCH = 0.5
+"""Words this few ("my bin", "the council tax") make a vector that rests on one noun: close to
+every intent about it, and a little closer to one by chance. Their lead is stretched half as
+much, so a fragment gets a clarifying question (and does not end the turn early)."""
 
 
 @dataclass(frozen=True)
@@ -54,143 +70,101 @@ class IntentScore:
     intent: str
     score: float
     """0..1: how well the words match this intent."""
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words, apostrophes dropped ("didn't" -> "didnt")."""
-    return re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
-
-
-def stem(word: str) -> str:
-    """A light English stem, enough that "collected", "collection", "collects" meet."""
-    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ied", "ies", "ed",
-                   "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if word.endswith("ion") and len(word) > 6:
-        word = word[:-3]
-    return word[:-1] if len(word) > 3 and word[-1] == word[-2] else word
-
-
-def content(text: str) -> list[str]:
-    """The stems of the words that carry meaning."""
-    return [stem(w) for w in tokens(text) if w not in _STOP]
-
-
-def _negated(text: str) -> bool:
-    return any(w in _NEGATIONS for w in tokens(text))
-
-
-def _same(word: str, other: str) -> bool:
-    if word == other:
-        return True
-    return (min(len(word), len(other)) >= 5
-            and fuzz.ratio(word, other) >= FUZZY_WORD)
+    words: tuple[str, ...] = ()
+    """The words said that pointed here (keywords first), for explanations."""
+    example: str = ""
+    """The intent's example closest in meaning, when the model is in use."""
 
 
 class IntentRouter:
-    """Routes free text to intents; build once per flow set."""
+    """Routes free text to intents; build once per flow set (the examples are embedded here)."""
 
-    def __init__(self, intents: Mapping[str, IntentSpec]) -> None:
+    def __init__(self, intents: Mapping[str, IntentSpec],
+                 embedder: Embedder | Literal["shared"] | None = "shared") -> None:
         self._intents = dict(intents)
-        self._examples: list[tuple[str, str, str, bool]] = []
-        """(owner, example as content stems, example as plain words, negated)."""
-        self._keywords: dict[str, list[tuple[str, ...]]] = {}
-        self._vocab: dict[str, set[str]] = {}
-        for name, spec in self._intents.items():
-            vocab: set[str] = set()
-            for example in spec.examples:
-                stems = content(example)
-                vocab.update(stems)
-                self._examples.append((name, " ".join(stems), " ".join(tokens(example)),
-                                       _negated(example)))
-            keywords = [tuple(stem(w) for w in tokens(k)) for k in spec.keywords]
-            self._keywords[name] = [k for k in keywords if k]
-            for keyword in self._keywords[name]:
-                vocab.update(w for w in keyword if w not in _STOP)
-            self._vocab[name] = vocab
-        self._negative = {
-            name: sum(e[3] for e in self._examples if e[0] == name)
-            / max(1, sum(1 for e in self._examples if e[0] == name))
-            for name in self._intents}
-        """The share of each intent's examples that are negative ("bin wasn't emptied")."""
-        spread = Counter(word for vocab in self._vocab.values() for word in vocab)
-        count = max(len(self._intents), 1)
-        self._weight = {word: math.log(1 + count / n) / math.log(1 + count)
-                        for word, n in spread.items()}
-        """1 for a word only one intent uses, less the more intents share it."""
-
-    async def prepare(self, texts: Sequence[str]) -> None:
-        """Do any heavy work for these words off the event loop, before ``rank`` is asked.
-
-        The dialogue awaits this once per turn with the words heard. Word matching needs no
-        preparation; a model-backed ranking computes and caches its vectors here, so ``rank``
-        itself stays cheap and synchronous.
-        """
+        self._words = WordRanker({n: s.examples for n, s in self._intents.items()},
+                                 {n: s.keywords for n, s in self._intents.items()})
+        self._embedder = shared_embedder() if embedder == "shared" else embedder
+        self._owners: list[str] = [n for n, s in self._intents.items() for _ in s.examples]
+        self._texts: list[str] = [e for s in self._intents.values() for e in s.examples]
+        self._matrix: Vectors | None = None
+        if self._embedder is not None and self._texts:
+            try:
+                self._matrix = self._embedder.embed(self._texts)
+            except ModelError as err:
+                _LOGGER.warning("intent examples not embedded, keywords only: %s", err)
 
     @property
     def names(self) -> list[str]:
         return list(self._intents)
 
+    @property
+    def examples(self) -> tuple[str, ...]:
+        """Every intent's examples, as written."""
+        return tuple(self._texts)
+
+    @property
+    def uses_meaning(self) -> bool:
+        """True when the embedding model takes part in the scores."""
+        return self._matrix is not None
+
+    async def prepare(self, texts: Sequence[str]) -> None:
+        """Embed these words off the event loop, so that ``rank`` on them is cheap.
+
+        The dialogue awaits this once per turn with the words heard (and their alternatives).
+        """
+        wanted = [t for t in texts if tokens(t)]
+        if self._embedder is not None and self._matrix is not None and wanted:
+            try:
+                await self._embedder.embed_off_loop(wanted)
+            except ModelError as err:
+                _LOGGER.warning("caller's words not embedded, keywords only: %s", err)
+
     def rank(self, text: str, alternatives: Sequence[str] = ()) -> list[IntentScore]:
         """Every intent with its score, best first; the best of the text and its alternatives."""
-        best: dict[str, float] = {name: 0.0 for name in self._intents}
+        best: dict[str, IntentScore] = {n: IntentScore(n, 0.0) for n in self._intents}
         for candidate in (text, *alternatives):
-            for name, score in self._score(candidate).items():
-                best[name] = max(best[name], score)
-        return sorted((IntentScore(n, s) for n, s in best.items()), key=lambda s: -s.score)
+            if not tokens(candidate):
+                continue
+            for score in self._score(candidate):
+                if score.score > best[score.intent].score:
+                    best[score.intent] = score
+        return sorted(best.values(), key=lambda s: -s.score)
 
-    def _score(self, text: str) -> dict[str, float]:
-        scores: dict[str, float] = {name: 0.0 for name in self._intents}
-        plain = " ".join(tokens(text))
-        if not plain:
-            return scores
-        stems = content(text)
-        said = set(stems)
-        negated = _negated(text)
-        for owner, example, example_plain, _ in self._examples:
-            overlap = self._overlap(said, set(example.split()))
-            whole = fuzz.ratio(plain, example_plain) / 100
-            scores[owner] = max(scores[owner], 0.8 * overlap + 0.2 * whole, whole)
-        heard = set(tokens(text)) | said
-        for name in self._intents:
-            hits = sum(1 for keyword in self._keywords[name]
-                       if all(any(_same(w, h) for h in heard) for w in keyword))
-            boost = 0.22 + 0.08 * min(hits - 1, 2) if hits else 0.0
-            boost += 0.06 * min(self._evidence(name, stems), 1.5)
-            # "wasn't collected" asks for something else than "collected": an intent whose
-            # examples are mostly negative suits a negative request, and the other way round.
-            polarity = self._negative[name]
-            fit = 0.88 + 0.12 * polarity if negated else 1.0 - 0.12 * polarity
-            scores[name] = min(1.0, (0.8 * scores[name] + boost) * fit)
-        return scores
+    def _score(self, said: str) -> list[IntentScore]:
+        text = set_aside_refusal(said)
+        words = self._words.score(text)
+        meaning = None if set(tokens(text)) <= BARE_ANSWER else self._meaning(text)
+        if meaning is None:
+            return [IntentScore(n, w.score, w.words) for n, w in words.items()]
+        blends = {n: (1 - WORD_SHARE) * meaning[n][0] + WORD_SHARE * words[n].score
+                  for n in self._intents}
+        lead = max(blends.values(), default=0.0)
+        stretch = GAP_STRETCH * (FRAGMENT_STRETCH if len(tokens(text)) <= FRAGMENT_WORDS else 1)
+        return [IntentScore(n, _score(blend, lead, stretch), words[n].words, meaning[n][1])
+                for n, blend in blends.items()]
 
-    def _overlap(self, said: set[str], example: set[str]) -> float:
-        """Weighted agreement between the words said and an example's (0..1).
+    def _meaning(self, text: str) -> dict[str, tuple[float, str]] | None:
+        """Each intent's closest example and its cosine similarity to the text."""
+        if self._embedder is None or self._matrix is None:
+            return None
+        try:
+            vector = self._embedder.embed([text])[0]
+        except ModelError as err:
+            _LOGGER.warning("caller's words not embedded, keywords only: %s", err)
+            return None
+        similarities = self._matrix @ vector
+        closest: dict[str, tuple[float, str]] = {n: (0.0, "") for n in self._intents}
+        for index in np.argsort(-similarities):
+            owner = self._owners[index]
+            if not closest[owner][1]:
+                closest[owner] = (float(similarities[index]), self._texts[index])
+        return closest
 
-        Coverage of the example counts most; words the caller added that no intent knows
-        ("hello love, I can never remember...") dilute it only a little.
-        """
-        if not said or not example:
-            return 0.0
-        shared = 0.0
-        for word in example:
-            if any(_same(word, w) for w in said):
-                shared += self._weight.get(word, 1.0)
-        if not shared:
-            return 0.0
-        whole_example = sum(self._weight.get(w, 1.0) for w in example)
-        whole_said = sum(self._weight.get(w, 0.25) for w in said)
-        recall = shared / whole_example
-        precision = min(1.0, shared / whole_said)
-        return 0.65 * recall + 0.35 * precision
 
-    def _evidence(self, name: str, stems: list[str]) -> float:
-        """How much of what was said this intent's vocabulary covers, weighted by specificity."""
-        vocab = self._vocab[name]
-        total = 0.0
-        for word in set(stems):
-            if word in vocab or (len(word) >= 5 and any(_same(word, v) for v in vocab)):
-                total += self._weight.get(word, 1.0)
-        return total
+def _score(blend: float, lead: float, stretch: float) -> float:
+    """The calibrated score of one intent's blend, stretched below the leading blend."""
+    knots, scores = zip(*CALIBRATION, strict=True)
+    own = float(np.interp(blend, knots, scores))
+    stretched = float(np.interp(lead, knots, scores)) - stretch * (lead - blend)
+    return max(0.0, min(1.0, own, stretched))

@@ -20,6 +20,7 @@ _UNITS = {
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
          "eighty": 80, "ninety": 90}
 _REPEAT = {"double": 2, "triple": 3, "treble": 3}
+_HYPHENATED_TENS = re.compile(r"\b(" + "|".join(_TENS) + r")[-\u2013](?=[a-z])", re.IGNORECASE)
 _DIGIT_WORDS = {k: v for k, v in _UNITS.items() if v < 10 and k not in {"for", "o"}}
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b")
 _YES = {"yes", "yeah", "yep", "yup", "correct", "right", "sure", "ok", "okay", "please",
@@ -31,6 +32,7 @@ _NO = {"no", "nope", "nah", "wrong", "incorrect", "not", "negative", "isnt", "th
 def words_to_digits(text: str) -> str:
     """Spoken digits -> digits: "double seven" -> "77", "four oh one" -> "4 0 1", "twenty one"
     -> "21". Ordinary words are left alone ("for" stays a word unless between digits)."""
+    text = _HYPHENATED_TENS.sub(r"\1 ", text)  # "ninety-two" is one number
     tokens = re.findall(r"[A-Za-z]+(?:['\u2019][A-Za-z]+)*|\d+|[^\sA-Za-z\d]+", text)
     out: list[str] = []
     index = 0
@@ -76,8 +78,10 @@ def _join(tokens: list[str]) -> str:
 
 def normalise(text: str) -> str:
     """Canonical caller text: digits as digits, postcodes as "LS6 2QT", single spaces."""
-    text = words_to_digits(text)
-    text = re.sub(r"(?<=\d)[\s\-\u2013]+(?=\d)", "", text)  # "400-19283", "4 0 0" -> "40019283"
+    # "400-19283", "4 0 0" -> "40019283"; a dash after a spoken digit is a false start
+    # ("four- four"), which the digit reading needs to see, so it is kept.
+    text = words_to_digits(re.sub(r"(?<=\d)[\-\u2013](?=\d)", "", text))
+    text = re.sub(r"(?<=\d)\s+(?=\d)", "", text)
     compact = find_postcode(text)
     if compact:
         text = text + f" [{compact}]" if compact not in text.upper() else text
@@ -158,6 +162,18 @@ def yes_or_no(text: str) -> bool | None:
     return True if yes else False if no else None
 
 
+_CHANGE_OF_MIND = re.compile(
+    r"\b(actually|instead|rather|wait|hang on|hold on|sorry|i meant|i mean|"
+    r"(it'?s|it is|this is|i'?m calling) (really |actually )?(about|regarding)|"
+    r"changed my mind|never ?mind|forget (that|it)|something else|not that|no,? (it'?s|i want))\b")
+
+
+def changes_mind(text: str) -> bool:
+    """Whether the words announce a change of mind or a correction of the request ("actually,
+    it's about my council tax", "sorry, I meant the missed bin", "no, I want...")."""
+    return _CHANGE_OF_MIND.search(text.lower().replace("\u2019", "'")) is not None
+
+
 # -- values -> words --
 
 _ORDINAL = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd", 31: "st"}
@@ -217,6 +233,8 @@ def say_postcode(postcode: str) -> str:
 
 
 def say_digits(digits: str) -> str:
-    """Reference numbers read digit by digit in threes: "4 0 0, 1 9 2, 8 3"."""
-    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    """Numbers read back digit by digit in groups, as a person reads them out: fours when the
+    length is a multiple of four ("4 0 0 1, 9 2 8 3"), otherwise threes ("1 2 3, 4 5")."""
+    size = 4 if len(digits) % 4 == 0 and len(digits) > 4 else 3
+    groups = [digits[i : i + size] for i in range(0, len(digits), size)]
     return ", ".join(" ".join(group) for group in groups)

@@ -23,12 +23,17 @@ class Hints:
     ``expect`` names the slot type being asked for (``postcode``, ``account``, ``yes_no``,
     ``choice``...), ``phrases`` are words likely to be said (options just offered, street names),
     ``is_complete`` says whether a partial transcript already answers the question.
+    ``candidates`` are every value a whole answer can take (the council's postcodes when a
+    postcode is asked for), so the recogniser can weigh the closest ones against the audio.
     """
 
     expect: str | None = None
     phrases: tuple[str, ...] = ()
     prompt: str = ""
     is_complete: Callable[[str], bool] | None = field(default=None, compare=False)
+    candidates: tuple[str, ...] = field(default=(), repr=False)
+    language: str = "en"
+    """The language to decode in (``cy`` for a call held in Welsh)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Transcript:
     alternatives: tuple[str, ...] = ()
     audio_seconds: float = 0.0
     decode_seconds: float = 0.0
+    heard_as: str = ""
+    """What the free decode said, when ``text`` was put right from the expected values."""
 
     @property
     def heard(self) -> bool:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 _T = TypeVar("_T")
+
+JobObserver = Callable[[str, float, float], None]
+"""Told of each job on its worker thread: pool name, seconds queued, seconds running."""
 
 
 class InferencePool:
@@ -27,12 +31,29 @@ class InferencePool:
         """CTranslate2 intra-op threads: one decode (batched across calls) uses every core."""
         self._asr = ThreadPoolExecutor(self.asr_workers, thread_name_prefix="asr")
         self._tts = ThreadPoolExecutor(self.tts_workers, thread_name_prefix="tts")
+        self.observe: JobObserver | None = None
+        """Set by the service to time queues and jobs (metrics); None costs nothing."""
 
     async def asr(self, work: Callable[[], _T]) -> _T:
-        return await asyncio.get_running_loop().run_in_executor(self._asr, work)
+        return await self._run(self._asr, "asr", work)
 
     async def tts(self, work: Callable[[], _T]) -> _T:
-        return await asyncio.get_running_loop().run_in_executor(self._tts, work)
+        return await self._run(self._tts, "tts", work)
+
+    async def _run(self, executor: ThreadPoolExecutor, name: str, work: Callable[[], _T]) -> _T:
+        observe = self.observe
+        if observe is None:
+            return await asyncio.get_running_loop().run_in_executor(executor, work)
+        queued = time.perf_counter()
+
+        def timed() -> _T:
+            started = time.perf_counter()
+            try:
+                return work()
+            finally:
+                observe(name, started - queued, time.perf_counter() - started)
+
+        return await asyncio.get_running_loop().run_in_executor(executor, timed)
 
     def shutdown(self) -> None:
         self._asr.shutdown(wait=False, cancel_futures=True)

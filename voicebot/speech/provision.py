@@ -14,7 +14,7 @@ import resource
 import shutil
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +33,8 @@ class ModelPaths:
     whisper_dir: Path
     piper_voice: Path
     vad_model: Path
+    voices: dict[str, Path] = field(default_factory=dict)
+    """A Piper voice per language; ``en`` is always there (``piper_voice``)."""
 
 
 @dataclass(frozen=True)
@@ -108,13 +110,15 @@ def model_paths(settings: Settings) -> ModelPaths:
     manifest = _manifest(settings)
     configured = settings.models
     whisper = configured.whisper_dir or settings.models_dir / manifest["whisper-base"]["target"]
-    piper = configured.piper_voice or _package_file(
+    piper = configured.voices.get("en") or configured.piper_voice or _package_file(
         manifest["piper-joe"]["package"], manifest["piper-joe"]["file"]
     )
     vad = configured.vad_model or _package_file(
         manifest["silero-vad"]["package"], manifest["silero-vad"]["file"]
     )
-    return ModelPaths(whisper_dir=Path(whisper), piper_voice=Path(piper), vad_model=Path(vad))
+    voices = {**{k: Path(v) for k, v in configured.voices.items()}, "en": Path(piper)}
+    return ModelPaths(whisper_dir=Path(whisper), piper_voice=Path(piper), vad_model=Path(vad),
+                      voices=voices)
 
 
 def check_paths(paths: ModelPaths) -> list[str]:
@@ -124,10 +128,11 @@ def check_paths(paths: ModelPaths) -> list[str]:
         if not (paths.whisper_dir / name).is_file():
             hint = " (run `voicebot models assemble`)" if name == "model.bin" else ""
             problems.append(f"whisper model: {paths.whisper_dir / name} is missing{hint}")
-    if not paths.piper_voice.is_file():
-        problems.append(f"piper voice: {paths.piper_voice} is missing")
-    elif not Path(f"{paths.piper_voice}.json").is_file():
-        problems.append(f"piper voice: {paths.piper_voice}.json (its config) is missing")
+    for language, voice in sorted({"en": paths.piper_voice, **paths.voices}.items()):
+        if not voice.is_file():
+            problems.append(f"piper voice ({language}): {voice} is missing")
+        elif not Path(f"{voice}.json").is_file():
+            problems.append(f"piper voice ({language}): {voice}.json (its config) is missing")
     if not paths.vad_model.is_file():
         problems.append(f"vad model: {paths.vad_model} is missing")
     return problems

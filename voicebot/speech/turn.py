@@ -1,9 +1,19 @@
 """EndOfTurn: when has the caller started, and when have they finished, speaking?
 
-Pure and driven by seconds and speech probabilities, so it is tested without audio. The end of
-a turn is adaptive: a short pause ends it once what was heard already answers the question
-(a whole postcode, a yes), a longer one otherwise, so a caller who pauses mid-sentence is not
-cut off and one who has answered is not kept waiting. A caller who never stops is capped.
+Pure and driven by seconds and speech probabilities, so it is tested without audio.
+
+The start of a turn is a sum of evidence, not a run above one threshold: a sure window counts
+in full, a doubtful one (between ``onset_threshold`` and ``speech_threshold``) counts half when
+the audio is clearly louder than the line's noise floor or once a sure window has been heard,
+a faint one a quarter when loud, and short gaps do not forget what was gathered. So a soft
+first syllable, or letters spelled one by one, still add up to speech, while a click or a
+cough does not. ``onset_age`` says how long ago the evidence began (or evidence forgotten in
+a pause just before: a lone "It's"), so the listener can keep the audio from there on.
+
+The end of a turn is adaptive: a short pause ends it once what was heard already answers the
+question (a whole postcode, a yes); a long one while the caller is spelling out a value that is
+not yet whole ("L S six ... two Q T"); the normal pause otherwise. A caller who never stops is
+capped.
 """
 
 from __future__ import annotations
@@ -24,15 +34,26 @@ class TurnOptions:
 
     speech_threshold: float = 0.5
     silence_threshold: float = 0.35
-    min_speech: float = 0.15
-    """Voiced time needed before a turn starts: shorter bursts are clicks and coughs."""
+    onset_threshold: float = 0.3
+    """Windows between this and ``speech_threshold`` are doubtful: half evidence when loud or
+    when a sure window has already been heard in this onset, none otherwise."""
+    faint_threshold: float = 0.15
+    """Windows between this and ``onset_threshold`` count a quarter, and only when loud: a
+    voice the VAD is unsure of (a soft or band-limited one) still adds up over 0.6 s."""
+    min_speech: float = 0.12
+    """Evidence (voiced seconds) needed before a turn starts: less is a click or a cough."""
     onset_gap: float = 0.3
-    """Silence that forgets voiced time not yet counted as a turn; shorter gaps keep it, so
+    """Silence that forgets evidence not yet counted as a turn; shorter gaps keep it, so
     letters spelled one by one ("L. S. 6.") still add up to speech."""
+    recall: float = 1.5
+    """A turn that starts this soon after forgotten evidence began keeps the audio from there:
+    a lone "It's" before a pause is the start of the same answer."""
     complete_silence: float = 0.3
     """Pause that ends a turn already known to be a whole answer."""
     end_silence: float = 0.7
     """Pause that ends any other turn."""
+    spelled_silence: float = 1.6
+    """Pause that ends a turn while a value spelled out with pauses is not yet whole."""
     partial_after: float = 0.15
     """Pause after which a partial transcript is worth making, to learn if it is complete."""
     max_turn: float = 15.0
@@ -50,40 +71,91 @@ class EndOfTurn:
         self.voiced = 0.0
         self.pause = 0.0
         self.length = 0.0
-        self._onset = 0.0
+        self.onset_age = 0.0
+        """Seconds since the first window of the evidence gathered so far (0 when none)."""
+        self.voice = False
+        """The last window sounded like a voice (counted as evidence, never as a pause)."""
+        self._evidence = 0.0
+        self._sure = False
         self._gap = 0.0
+        self._forgotten: float | None = None
+        """Seconds since forgotten evidence began, while within ``recall``."""
 
-    def step(self, probability: float, seconds: float, complete: bool = False) -> TurnSignal | None:
-        """Advance by one window; ``complete`` says the words so far already answer."""
-        options = self.options
+    def step(
+        self,
+        probability: float,
+        seconds: float,
+        complete: bool = False,
+        *,
+        loud: bool = False,
+        spelling: bool = False,
+    ) -> TurnSignal | None:
+        """Advance by one window.
+
+        ``complete``: the words so far already answer; ``loud``: this window stands well above
+        the line's noise floor; ``spelling``: a value is being spelled out and is not whole yet.
+        """
+        weight = self._weight(probability, loud)
+        self.voice = weight > 0.0
         if not self.speaking:
-            if probability >= options.speech_threshold:
-                self._onset += seconds
-                self._gap = 0.0
-                if self._onset >= options.min_speech:
-                    self.speaking = True
-                    self.voiced = self.length = self._onset
-                    self.pause = 0.0
-                    return TurnSignal.STARTED
-            elif probability < options.silence_threshold:
-                self._gap += seconds
-                if self._gap >= options.onset_gap:
-                    self._onset = 0.0
-            return None
+            return self._onset(weight, probability, seconds)
+        options = self.options
         self.length += seconds
         if probability >= options.speech_threshold:
             self.voiced += seconds
             self.pause = 0.0
-        elif probability < options.silence_threshold:
+        elif probability < options.silence_threshold and not self.voice:
             self.pause += seconds
-        limit = options.complete_silence if complete else options.end_silence
-        if self.pause >= limit:
+        if self.pause >= self._pause_limit(complete, spelling):
             self.reset()
             return TurnSignal.ENDED
         if self.length >= options.max_turn:
             self.reset()
             return TurnSignal.CAPPED
         return None
+
+    def _onset(self, weight: float, probability: float, seconds: float) -> TurnSignal | None:
+        options = self.options
+        if self._evidence > 0.0:
+            self.onset_age += seconds
+        if self._forgotten is not None:
+            self._forgotten += seconds
+            if self._forgotten > options.recall:
+                self._forgotten = None
+        if weight > 0.0:
+            if self._evidence == 0.0:
+                self.onset_age = seconds
+            self._evidence += weight * seconds
+            self._sure = self._sure or weight == 1.0
+            self._gap = 0.0
+            if self._evidence >= options.min_speech - 1e-9:
+                if self._forgotten is not None:
+                    self.onset_age = max(self.onset_age, self._forgotten)
+                self.speaking = True
+                self.voiced = self.length = self._evidence
+                self.pause = 0.0
+                return TurnSignal.STARTED
+        elif probability < options.silence_threshold:
+            self._gap += seconds
+            if self._gap >= options.onset_gap and self._evidence > 0.0:
+                self._forgotten = self.onset_age
+                self._evidence, self._sure, self.onset_age = 0.0, False, 0.0
+        return None
+
+    def _weight(self, probability: float, loud: bool) -> float:
+        options = self.options
+        if probability >= options.speech_threshold:
+            return 1.0
+        if probability >= options.onset_threshold and (loud or self._sure):
+            return 0.5
+        if probability >= options.faint_threshold and loud:
+            return 0.25
+        return 0.0
+
+    def _pause_limit(self, complete: bool, spelling: bool) -> float:
+        if complete:
+            return self.options.complete_silence
+        return self.options.spelled_silence if spelling else self.options.end_silence
 
     @property
     def wants_partial(self) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import logging
 import math
 import time
@@ -29,6 +30,7 @@ from faster_whisper.tokenizer import Tokenizer
 
 from voicebot.errors import RecognitionError
 from voicebot.speech.base import SAMPLE_RATE, Hints, Transcript
+from voicebot.speech.expected import Rescorer, digits_only_suppression
 from voicebot.speech.pool import InferencePool
 from voicebot.speech.provision import DeviceChoice
 
@@ -36,6 +38,8 @@ _LOGGER = logging.getLogger(__name__)
 
 FULL_WINDOW = 3000
 """Mel frames in Whisper's native 30 s window (100 frames a second)."""
+RESCORED = frozenset({"postcode", "account"})
+"""Expected values weighed against the list of valid ones (``speech/expected.py``)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class _Request:
     prompt: list[int]
     seconds: float
     future: asyncio.Future[Transcript] = field(repr=False)
+    expect: str | None = None
+    candidates: tuple[str, ...] = field(default=(), repr=False)
 
 
 class WhisperRecognizer:
@@ -91,7 +97,10 @@ class WhisperRecognizer:
         self.tokenizer = Tokenizer(
             hf_tokenizer, self.model.is_multilingual, task="transcribe", language="en"
         )
+        self._tokenizers = {"en": self.tokenizer}
         self.features = FeatureExtractor(feature_size=self.model.n_mels)
+        self._rescorer = Rescorer(self.model, self.tokenizer)
+        self._digits_only: list[int] | None = None
         self._queue: asyncio.Queue[_Request] | None = None
         self._worker: asyncio.Task[None] | None = None
 
@@ -104,7 +113,7 @@ class WhisperRecognizer:
         features = await self._pool.asr(lambda: self._features(audio))
         loop = asyncio.get_running_loop()
         request = _Request(features, self._prompt(hints), audio.size / SAMPLE_RATE,
-                           loop.create_future())
+                           loop.create_future(), hints.expect, hints.candidates)
         self._ensure_worker().put_nowait(request)
         return await request.future
 
@@ -165,11 +174,23 @@ class WhisperRecognizer:
 
     def _prompt(self, hints: Hints) -> list[int]:
         words = hints.prompt or ", ".join(hints.phrases)
+        if hints.expect == "postcode" and hints.phrases:
+            # The list alone makes Whisper write a bare postcode, dropping "It's" or "My
+            # postcode is"; two sentences that say one keep the words around it. Their
+            # postcodes are no one's: one heard in half a postcode never makes it whole.
+            words = f"{words}. It's AB1 2CD. My postcode is ZZ9 9ZZ."
         prompt: list[int] = []
         if words:
             encoded = self.tokenizer.encode(" " + words.strip())
             prompt = [self.tokenizer.sot_prev, *encoded[-(223 - 4):]]
-        return [*prompt, *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        return [*prompt, *self._start(hints.language), self.tokenizer.no_timestamps]
+
+    def _start(self, language: str) -> tuple[int, ...]:
+        """The decoder's start tokens for ``language`` (Whisper base knows ``cy``)."""
+        if language not in self._tokenizers and self.model.is_multilingual:
+            self._tokenizers[language] = Tokenizer(self.tokenizer.tokenizer, True,
+                                                   task="transcribe", language=language)
+        return tuple(self._tokenizers.get(language, self.tokenizer).sot_sequence)
 
     def _window(self, frames: int) -> int:
         if not self.options.fitted_window:
@@ -182,35 +203,60 @@ class WhisperRecognizer:
         return int(min(self.options.max_tokens, wanted))
 
     def decode_batch(self, requests: list[_Request]) -> list[Transcript]:
-        """Decode together; items that run away are redone alone on the full window."""
+        """Decode together; items that run away are redone alone on the full window.
+
+        An account number is decoded apart, restricted to digits and a few words; a postcode
+        or account number is then weighed against the valid ones (``speech/expected.py``).
+        """
         started = time.perf_counter()
-        window = max(self._window(r.features.shape[-1]) for r in requests)
-        decoded = self._generate(requests, window)
-        transcripts = [transcript for transcript, _ in decoded]
-        for index, request in enumerate(requests):
-            transcript, tokens = decoded[index]
-            trimmed = trim_restart(transcript.text)
-            if trimmed != transcript.text:
-                transcript = transcripts[index] = replace(transcript, text=trimmed)
-            if window < FULL_WINDOW and self._ran_away(transcript.text, tokens, request):
-                _LOGGER.info("short-window decode ran away (%r); redoing on 30 s window",
-                             transcript.text[:60])
-                transcripts[index] = self._generate([request], FULL_WINDOW)[0][0]
+        transcripts: list[Transcript | None] = [None] * len(requests)
+        for digits in (False, True):
+            group = [i for i, r in enumerate(requests) if (r.expect == "account") == digits]
+            if group:
+                done = self._decode_group([requests[i] for i in group], digits)
+                for index, transcript in zip(group, done, strict=True):
+                    transcripts[index] = transcript
         took = time.perf_counter() - started
         return [
             Transcript(t.text, t.confidence, t.no_speech_probability, t.alternatives,
-                       r.seconds, took)
-            for t, r in zip(transcripts, requests, strict=True)
+                       r.seconds, took, t.heard_as)
+            for t, r in zip(transcripts, requests, strict=True) if t is not None
         ]
 
-    def _generate(self, requests: list[_Request], window: int) -> list[tuple[Transcript, int]]:
-        """Best transcript and its token count for each request, on one feature window."""
+    def _decode_group(self, requests: list[_Request], digits: bool) -> list[Transcript]:
+        suppress = self._digit_suppression() if digits else [-1]
+        window = max(self._window(r.features.shape[-1]) for r in requests)
+        decoded = self._generate(requests, window, suppress)
+        transcripts = []
+        for request, (transcript, tokens, encoded) in zip(requests, decoded, strict=True):
+            trimmed = said_once(trim_restart(transcript.text))
+            if trimmed != transcript.text:
+                transcript = replace(transcript, text=trimmed)
+            if window < FULL_WINDOW and self._ran_away(transcript.text, tokens, request):
+                _LOGGER.info("short-window decode ran away (%r); redoing on 30 s window",
+                             transcript.text[:60])
+                transcript, _, encoded = self._generate([request], FULL_WINDOW, suppress)[0]
+            if request.expect in RESCORED and request.candidates and encoded.size:
+                transcript = self._rescorer.best(encoded, request.prompt, transcript,
+                                                 request.candidates, request.expect)
+            transcripts.append(transcript)
+        return transcripts
+
+    def _digit_suppression(self) -> list[int]:
+        if self._digits_only is None:
+            self._digits_only = digits_only_suppression(self.tokenizer)
+        return self._digits_only
+
+    def _generate(self, requests: list[_Request], window: int, suppress: list[int]
+                  ) -> list[tuple[Transcript, int, np.ndarray]]:
+        """Best transcript, its token count and the encoded audio for each request."""
         mels = np.stack([_fit(r.features, window) for r in requests])
+        encoded = self.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(mels)))
         # CTranslate2 counts the prompt in max_length, so the bound is on top of the longest.
         max_tokens = max(self._max_tokens(r.seconds) for r in requests) + max(
             len(r.prompt) for r in requests)
         results = self.model.generate(
-            ctranslate2.StorageView.from_array(np.ascontiguousarray(mels)),
+            encoded,
             [r.prompt for r in requests],
             beam_size=self.options.beam_size,
             num_hypotheses=min(self.options.hypotheses, self.options.beam_size),
@@ -218,10 +264,13 @@ class WhisperRecognizer:
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
-            suppress_tokens=[-1],
+            suppress_tokens=suppress,
         )
+        rescored = any(r.expect in RESCORED and r.candidates for r in requests)
+        # The encoded audio is kept (as host memory) only when a value will be rescored.
+        rows = np.asarray(encoded) if rescored and self.model.device == "cpu" else None
         transcripts = []
-        for result in results:
+        for index, result in enumerate(results):
             texts = [self._text(ids) for ids in result.sequences_ids]
             lengths = [max(1, len(ids)) for ids in result.sequences_ids]
             best = texts[0] if texts else ""
@@ -233,7 +282,8 @@ class WhisperRecognizer:
                 no_speech_probability=float(result.no_speech_prob),
                 alternatives=alternatives,
             )
-            transcripts.append((transcript, lengths[0] if lengths else 0))
+            kept = rows[index : index + 1] if rows is not None else np.zeros(0, np.float32)
+            transcripts.append((transcript, lengths[0] if lengths else 0, kept))
         return transcripts
 
     def _text(self, ids: list[int]) -> str:
@@ -249,7 +299,7 @@ class WhisperRecognizer:
         encoded = text.encode("utf-8")
         if len(encoded) > 40 and len(encoded) / len(zlib.compress(encoded)) > 2.4:
             return True
-        if repeats_itself(text):
+        if repeats_itself(text) or stutters(text):
             return True
         return len(text.split()) > 6 + 7 * request.seconds
 
@@ -287,6 +337,29 @@ def trim_restart(text: str) -> str:
         if wordy and (run >= 3 or start + run == len(words)):
             return " ".join(original[:start])
     return text
+
+
+def said_once(text: str) -> str:
+    """A decode that is one word over and over ("go go", "operator operator", "5 5 5") is
+    that word once: on a short clip Whisper echoes a lone word far more often than callers
+    repeat one, and a repeated yes or no means the same."""
+    words = text.split()
+    plain = _plain_words(text)
+    if len(plain) >= 2 and plain[0] and all(w == plain[0] for w in plain):
+        return words[0].rstrip(",") + ("." if text.rstrip().endswith(".") else "")
+    return text
+
+
+def stutters(text: str) -> bool:
+    """One word said three times running ("a7 a7 a7", "stop stop stop"), or one digit six
+    times (an account number may hold "0 0 0 0", not much more)."""
+    words = _plain_words(text)
+    run = 1
+    for previous, word in itertools.pairwise(words):
+        run = run + 1 if word == previous and word else 1
+        if run >= (6 if len(word) == 1 else 3):
+            return True
+    return False
 
 
 def repeats_itself(text: str, min_words: int = 3) -> bool:

@@ -1,55 +1,36 @@
 """``/api/*``: call records for council systems, behind a bearer token.
 
-With no token configured the API answers only this machine (loopback), so a fresh install does
-not publish call records; that choice is logged at start-up.
+With no token configured the API answers only this machine (``voicebot.web.access``), so a
+fresh install does not publish call records; that choice is logged at start-up, and a service
+reachable from elsewhere refuses to start without a token.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
-import ipaddress
 import logging
 from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from voicebot.config import Settings
 from voicebot.records import CallRecords
+from voicebot.web.access import ApiAccess, is_loopback
+
+__all__ = ["is_loopback", "make_api_router"]  # is_loopback: kept for existing importers
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def is_loopback(host: str | None) -> bool:
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def make_api_router(records: CallRecords, settings: Settings) -> APIRouter:
     """``GET /api/calls``, ``GET /api/calls/{sid}`` and ``GET /api/figures``."""
-    token = settings.api_token
     zone = ZoneInfo(settings.timezone)
-    if not token:
+    access = ApiAccess(settings)
+    if not settings.api_token:
         _LOGGER.warning("api_token is not set: /api/* answers only requests from this machine")
-
-    def authorised(request: Request) -> None:
-        if token:
-            scheme, _, given = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                given.strip().encode(), token.encode()
-            ):
-                raise HTTPException(401, "a valid bearer token is required",
-                                    headers={"WWW-Authenticate": "Bearer"})
-        elif not is_loopback(request.client.host if request.client else None):
-            raise HTTPException(
-                401, "the API answers only this machine until api_token is configured",
-                headers={"WWW-Authenticate": "Bearer"})
-
-    router = APIRouter(prefix="/api", tags=["calls"], dependencies=[Depends(authorised)])
+    router = APIRouter(prefix="/api", tags=["calls"], dependencies=[Depends(access.require)])
 
     @router.get("/calls")
     async def list_calls(

@@ -1,33 +1,26 @@
-"""Who is using the agent desktop: password checks, signed session cookies, login throttling.
+"""Who is using the agent desktop: password checks and login throttling.
 
 Accounts come from ``settings.agents`` with bcrypt hashes (``voicebot agents add`` makes them).
-The session cookie is an HMAC-signed expiry and username; no session table is needed, and a
-restart with a random secret simply logs everyone out.
+Sessions are kept server-side in the database (``voicebot.web.sessions``), so every process
+knows them and logout ends them; the cookie is named here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
-import json
 import secrets
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import bcrypt
 
-from voicebot.config import AgentAccount, Settings
+from voicebot.config import AgentAccount
 from voicebot.errors import ConfigError
 
 COOKIE = "voicebot_desktop"
 SESSION_SECONDS = 12 * 3600
 """A working day and a bit; agents log in again the next morning."""
 
-_DUMMY_HASH = bcrypt.hashpw(b"not a real password", bcrypt.gensalt(rounds=4))
 
 
 @dataclass(frozen=True)
@@ -65,6 +58,7 @@ class Accounts:
                     f"agent {account.username!r}: password_hash is not a bcrypt hash "
                     "(make one with `voicebot agents add`)")
             self._by_name[key] = account
+        self._dummy_hash = _dummy_hash(accounts)
 
     def __len__(self) -> int:
         return len(self._by_name)
@@ -78,11 +72,27 @@ class Accounts:
     async def check(self, username: str, password: str) -> Agent | None:
         """The agent if the password is right; bcrypt runs in a thread (it is slow on purpose)."""
         account = self._by_name.get(username.strip().lower())
-        stored = account.password_hash.encode() if account else _DUMMY_HASH
+        stored = account.password_hash.encode() if account else self._dummy_hash
         matched = await asyncio.to_thread(_matches, password, stored)
         if account is None or not matched:
             return None
         return Agent(account.username, account.role, account.name)
+
+
+def _dummy_hash(accounts: Iterable[AgentAccount]) -> bytes:
+    """A hash as costly as the real ones, made once: an unknown username is refused only after
+    the same bcrypt work as a known one, so the answer's timing does not tell them apart."""
+    costs = [_cost(account.password_hash) for account in accounts]
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=max(costs, default=4)))
+
+
+def _cost(password_hash: str) -> int:
+    """The work factor in ``$2b$12$...``."""
+    try:
+        return min(31, max(4, int(password_hash.split("$")[2])))
+    except (IndexError, ValueError):
+        raise ConfigError("bad-agent-account", "a password_hash has no bcrypt cost; make it "
+                          "with `voicebot agents add`") from None
 
 
 def _matches(password: str, stored: bytes) -> bool:
@@ -92,79 +102,3 @@ def _matches(password: str, stored: bytes) -> bool:
         return False
 
 
-class SessionSigner:
-    """Signs and checks the desktop's session cookie."""
-
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
-        secret = settings.session_secret or secrets.token_urlsafe(32)
-        self._key = hashlib.sha256(b"voicebot-desktop:" + secret.encode()).digest()
-        self._clock = clock
-
-    def sign(self, agent: Agent) -> str:
-        payload = json.dumps({"u": agent.username, "exp": int(self._clock()) + SESSION_SECONDS})
-        body = _b64(payload.encode())
-        return f"{body}.{_b64(self._mac(body))}"
-
-    def username(self, cookie: str | None) -> str | None:
-        """The signed-in username, or None for a missing, forged or expired cookie."""
-        if not cookie or "." not in cookie:
-            return None
-        body, _, mac = cookie.partition(".")
-        if not hmac.compare_digest(_b64(self._mac(body)), mac):
-            return None
-        try:
-            payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        except (ValueError, TypeError):
-            return None
-        if not isinstance(payload, dict) or payload.get("exp", 0) < self._clock():
-            return None
-        username = payload.get("u")
-        return username if isinstance(username, str) else None
-
-    def _mac(self, body: str) -> bytes:
-        return hmac.new(self._key, body.encode(), hashlib.sha256).digest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-class LoginThrottle:
-    """Refuses logins after ``limit`` failures in ``window`` seconds, per username and per address.
-
-    Guessing passwords then takes hours, while a person who mistypes a few times waits minutes.
-    """
-
-    def __init__(self, limit: int = 5, window: float = 900.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
-
-    def retry_after(self, *keys: str) -> float:
-        """Seconds until these keys may try again; 0 when they may try now."""
-        now = self._clock()
-        waits = [0.0]
-        for key in keys:
-            failures = self._recent(key, now)
-            if len(failures) >= self.limit:
-                waits.append(failures[0] + self.window - now)
-        return max(waits)
-
-    def failed(self, *keys: str) -> None:
-        now = self._clock()
-        for key in keys:
-            self._recent(key, now).append(now)
-
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        if not failures and len(self._failures) > 10_000:
-            self._failures.pop(key)  # keep memory bounded under a flood of made-up names
-            return deque()
-        return failures

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from string import Template
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -31,19 +31,21 @@ from pydantic import BaseModel, Field
 
 from voicebot.config import Settings
 from voicebot.records import CallRecords, ClaimError, HandoffQueue
-from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent, LoginThrottle, SessionSigner
-from voicebot.web.live import LiveQueue
+from voicebot.web.access import origin_of
+from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent
+from voicebot.web.csrf import FIELD, HEADER, LOGIN_COOKIE, CsrfTokens, new_form_cookie
+from voicebot.web.follow_ups import add_follow_up_routes
+from voicebot.web.live import EVERYTHING, LiveQueue
+from voicebot.web.sessions import Sessions
+from voicebot.web.throttle import LoginThrottle
 
 _LOGGER = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
 _STATIC = {"desktop.js": "text/javascript", "supervisor.js": "text/javascript",
-           "desktop.css": "text/css"}
-_PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+           "desktop.css": "text/css", "callbacks.js": "text/javascript",
+           "after_hours.js": "text/javascript"}
+_PAGE_HEADERS = {"Cache-Control": "no-store"}
+"""Pages hold call details: never cached. The security headers come from ``web.shield``."""
 QUEUE_HOURS = 24
 """Unclosed transfers younger than this are shown in the queue."""
 RESYNC_SECONDS = 15.0
@@ -78,29 +80,33 @@ def make_desktop_router(
     *,
     throttle: LoginThrottle | None = None,
     clock: Callable[[], float] = time.time,
+    sessions: Sessions | None = None,
 ) -> APIRouter:
     """``/desktop/*``: login, the live queue, call context, claims, outcomes, figures."""
     accounts = Accounts(settings.agents)
     if not len(accounts):
         _LOGGER.warning("no agent accounts configured: nobody can log in to /desktop "
                         "(add one with `voicebot agents add`)")
-    signer = SessionSigner(settings, clock=clock)
-    throttle = throttle or LoginThrottle()
+    sessions = sessions or Sessions(records.database, lifetime=SESSION_SECONDS, clock=clock)
+    csrf = CsrfTokens(settings.session_secret,
+                      frozenset(filter(None, [origin_of(settings.public_url)])))
+    throttle = LoginThrottle() if throttle is None else throttle
     handoffs = HandoffQueue(records)
     zone = ZoneInfo(settings.timezone)
-    pages = {name: _template(f"{name}.html") for name in ("login", "desktop", "supervisor")}
+    pages = {name: _template(f"{name}.html")
+             for name in ("login", "desktop", "supervisor", "callbacks")}
     router = APIRouter(prefix="/desktop", include_in_schema=False)
 
-    def signed_in(request: Request) -> Agent | None:
-        username = signer.username(request.cookies.get(COOKIE))
+    async def signed_in(request: Request) -> Agent | None:
+        username = await asyncio.to_thread(sessions.username, request.cookies.get(COOKIE))
         return accounts.find(username) if username else None
 
-    def agent_api(request: Request) -> Agent:
-        agent = signed_in(request)
+    async def agent_api(request: Request) -> Agent:
+        agent = await signed_in(request)
         if agent is None:
             raise HTTPException(401, "Your session has ended. Please log in again.")
         if request.method == "POST":
-            _same_origin(request)
+            csrf.check(request, request.cookies.get(COOKIE), request.headers.get(HEADER))
         return agent
 
     def supervisor_api(agent: Annotated[Agent, Depends(agent_api)]) -> Agent:
@@ -114,57 +120,85 @@ def make_desktop_router(
 
     @router.get("/")
     async def desktop(request: Request) -> Response:
-        agent = signed_in(request)
+        agent = await signed_in(request)
         if agent is None:
             return RedirectResponse("/desktop/login", status_code=303)
         return _page(pages["desktop"], name=agent.display_name, username=agent.username,
-                     role=agent.role, supervisor="" if agent.is_supervisor else "hidden")
+                     role=agent.role, supervisor="" if agent.is_supervisor else "hidden",
+                     csrf=csrf.token(request.cookies.get(COOKIE, "")))
+
+    @router.get("/callbacks")
+    async def callbacks_page(request: Request) -> Response:
+        agent = await signed_in(request)
+        if agent is None:
+            return RedirectResponse("/desktop/login", status_code=303)
+        return _page(pages["callbacks"], name=agent.display_name, username=agent.username,
+                     role=agent.role, timezone=settings.timezone,
+                     csrf=csrf.token(request.cookies.get(COOKIE, "")))
 
     @router.get("/supervisor")
     async def supervisor(request: Request) -> Response:
-        agent = signed_in(request)
+        agent = await signed_in(request)
         if agent is None:
             return RedirectResponse("/desktop/login", status_code=303)
         if not agent.is_supervisor:
-            return _page(pages["login"], 403, message="Only supervisors can see the figures.",
-                         state="error")
-        return _page(pages["supervisor"], name=agent.display_name, timezone=settings.timezone)
+            return login_form(403, "Only supervisors can see the figures.", "error")
+        return _page(pages["supervisor"], name=agent.display_name, timezone=settings.timezone,
+                     csrf=csrf.token(request.cookies.get(COOKIE, "")))
+
+    def login_form(status: int = 200, message: str = "", state: str = "") -> Response:
+        """The login page, bound to a fresh form cookie (the token is useless without it)."""
+        form_cookie = new_form_cookie()
+        response = _page(pages["login"], status, message=message, state=state,
+                         csrf=csrf.login_token(form_cookie))
+        response.set_cookie(LOGIN_COOKIE, form_cookie, max_age=3600, httponly=True,
+                            samesite="strict", path="/desktop/login")
+        return response
 
     @router.get("/login")
     async def login_page() -> Response:
-        return _page(pages["login"], message="", state="")
+        return login_form()
 
     @router.post("/login")
     async def login(request: Request) -> Response:
-        _same_origin(request)
         form = await _form(request)
+        form_cookie = request.cookies.get(LOGIN_COOKIE)
+        try:
+            csrf.check(request, f"login:{form_cookie}" if form_cookie else None, form.get(FIELD))
+        except HTTPException as refused:
+            return login_form(403, str(refused.detail), "error")
         username, password = form.get("username", "").strip(), form.get("password", "")
-        address = f"addr:{request.client.host if request.client else '?'}"
-        user_key = f"user:{username.lower()}"
-        wait = throttle.retry_after(user_key, address)
+        address = request.client.host if request.client else "unknown"  # the real client's
+        wait = throttle.retry_after(address, username)
         if wait > 0:
             minutes = max(1, round(wait / 60))
             _LOGGER.warning("desktop login refused for %r: too many failed attempts", username)
-            return _page(pages["login"], 429, state="error",
-                         message=f"Too many failed attempts. Try again in {minutes} minute"
-                                 f"{'s' if minutes != 1 else ''}.")
+            return login_form(429, state="error",
+                              message=f"Too many failed attempts. Try again in {minutes} minute"
+                                      f"{'s' if minutes != 1 else ''}.")
         agent = await accounts.check(username, password) if username and password else None
         if agent is None:
-            throttle.failed(user_key, address)
+            throttle.failed(address, username)
             _LOGGER.warning("desktop login failed for %r", username)
-            return _page(pages["login"], 401, state="error",
-                         message="That username and password do not match. Please try again.")
-        throttle.succeeded(user_key)
+            return login_form(401, state="error",
+                              message="That username and password do not match. "
+                                      "Please try again.")
+        throttle.succeeded(address, username)
         _LOGGER.info("desktop: %s logged in (%s)", agent.username, agent.role)
         response = RedirectResponse("/desktop/", status_code=303)
-        response.set_cookie(COOKIE, signer.sign(agent), max_age=SESSION_SECONDS, httponly=True,
+        token = await asyncio.to_thread(sessions.open, agent.username)
+        response.set_cookie(COOKIE, token, max_age=SESSION_SECONDS, httponly=True,
                             samesite="strict", secure=request.url.scheme == "https",
                             path="/desktop")
+        response.delete_cookie(LOGIN_COOKIE, path="/desktop/login")
         return response
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
-        _same_origin(request)
+        form = await _form(request)
+        if await signed_in(request) is not None:  # nothing to forge for a session already over
+            csrf.check(request, request.cookies.get(COOKIE), form.get(FIELD))
+        await asyncio.to_thread(sessions.end, request.cookies.get(COOKIE))
         response = RedirectResponse("/desktop/login", status_code=303)
         response.delete_cookie(COOKIE, path="/desktop")
         return response
@@ -206,7 +240,8 @@ def make_desktop_router(
         except ClaimError as err:
             code = 404 if err.status == "missing" else 409
             return JSONResponse({"detail": err.message, "status": err.status}, status_code=code)
-        live.changed(call_sid)
+        if not live.shared:  # a shared feed hears of the change from the store itself
+            live.changed(call_sid)
         return JSONResponse({"now": clock(), "call": entry})
 
     @router.get("/api/figures")
@@ -214,6 +249,8 @@ def make_desktop_router(
                       day: date | None = None) -> dict[str, Any]:
         wanted = day or datetime.fromtimestamp(clock(), zone).date()
         return await asyncio.to_thread(records.figures, wanted, zone)
+
+    add_follow_up_routes(router, records, settings.timezone, agent_api, supervisor_api, clock)
 
     @router.get("/events")
     async def events(agent: Annotated[Agent, Depends(agent_api)]) -> StreamingResponse:
@@ -242,6 +279,8 @@ async def _stream(handoffs: HandoffQueue, live: LiveQueue, clock: Callable[[], f
                     break
                 if sid is None:
                     return
+                if sid == EVERYTHING:  # notices may have been missed: send the whole queue
+                    break
                 entry = await asyncio.to_thread(handoffs.get, sid, True)
                 if entry is not None:
                     yield _sse("call", {"now": clock(), "call": entry})
@@ -251,13 +290,6 @@ async def _stream(handoffs: HandoffQueue, live: LiveQueue, clock: Callable[[], f
 
 def _sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
-
-
-def _same_origin(request: Request) -> None:
-    """Refuse state changes posted from other sites (on top of the SameSite cookie)."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-        raise HTTPException(403, "Requests from other sites are not accepted.")
 
 
 async def _form(request: Request) -> dict[str, str]:

@@ -62,15 +62,8 @@ class Resampler {
 }
 
 // --- The phone ----------------------------------------------------------------------------
-const CAPTURE_WORKLET = `
-class Capture extends AudioWorkletProcessor {
-  process(inputs) {
-    if (inputs[0] && inputs[0][0]) this.port.postMessage(inputs[0][0].slice(0));
-    return true;
-  }
-}
-registerProcessor("capture", Capture);
-`;
+// The capture worklet is its own file (capture.js), so the page's Content-Security-Policy can
+// allow scripts from this origin only (a blob: URL would need 'blob:' in script-src).
 
 class Phone {
   constructor(ui) {
@@ -110,6 +103,7 @@ class Phone {
     }
     this.context = new AudioContext();
     await this.context.resume();
+    if (this.context.audioWorklet) await this.context.audioWorklet.addModule("capture.js");
     this.down = new Resampler(this.context.sampleRate, RATE);
     this.pending = new Float32Array(0);
     this.playHead = 0;
@@ -127,7 +121,7 @@ class Phone {
     this.socket = new WebSocket(`${scheme}//${location.host}${path}`);
     this.socket.onopen = () => this.opened();
     this.socket.onmessage = (event) => this.received(JSON.parse(event.data));
-    this.socket.onclose = () => this.ended();
+    this.socket.onclose = (event) => this.ended(event.code);
     this.socket.onerror = () => this.show("Could not reach the voicebot.", "error");
   }
 
@@ -150,8 +144,6 @@ class Phone {
     });
     const source = this.context.createMediaStreamSource(this.media);
     if (this.context.audioWorklet) {
-      const url = URL.createObjectURL(new Blob([CAPTURE_WORKLET], { type: "text/javascript" }));
-      await this.context.audioWorklet.addModule(url);
       this.capture = new AudioWorkletNode(this.context, "capture");
       this.capture.port.onmessage = (event) => this.captured(event.data);
     } else {
@@ -252,7 +244,7 @@ class Phone {
     this.socket.close();
   }
 
-  ended() {
+  ended(code) {
     const heard = this.playHead - (this.context ? this.context.currentTime : 0);
     setTimeout(() => {
       if (this.capture) this.capture.disconnect();
@@ -261,7 +253,8 @@ class Phone {
     }, Math.max(0, heard) * 1000);
     this.ui.hangup.disabled = true;
     this.ui.call.disabled = false;
-    this.show("Call ended.", "ended");
+    if (code === 1013) this.show("The browser phone is busy. Please try again shortly.", "error");
+    else this.show("Call ended.", "ended");
     if (this.callSid) {
       this.ui.recordLink.href = new URL(`../api/calls/${this.callSid}`, this.base()).href;
       this.ui.record.hidden = false;

@@ -81,9 +81,10 @@ async def test_signature_over_different_parameters_is_refused(service: Service) 
 
 @pytest.mark.parametrize("headers", [{}, {SIGNATURE_HEADER: "d3Jvbmc="}, "http-url"])
 async def test_media_handshake_refuses_a_bad_signature(service: Service, headers: object) -> None:
-    ws_url = service.url.replace("http://", "ws://") + "/twilio/media"
+    async with TwilioClient(service.url, TOKEN) as twilio:
+        ws_url = (await twilio.ring()).stream_url
     if headers == "http-url":  # signed over the https form of the URL: not what was requested
-        headers = {SIGNATURE_HEADER: sign(TOKEN, service.url + "/twilio/media")}
+        headers = {SIGNATURE_HEADER: sign(TOKEN, ws_url.replace("ws://", "http://"))}
     with pytest.raises(InvalidStatus) as refused:
         await connect(ws_url, additional_headers=headers, proxy=None)  # type: ignore[arg-type]
     assert refused.value.response.status_code == 403
@@ -102,7 +103,7 @@ async def test_forwarded_scheme_and_host_are_what_is_signed(service: Service) ->
         response = await twilio._http.post(service.url + "/twilio/voice", data=params,
                                            headers=headers)
     assert response.status_code == 200
-    assert 'url="wss://voicebot.example.gov.uk/twilio/media"' in response.text
+    assert f'url="wss://voicebot.example.gov.uk/twilio/media/{twilio.call_sid}/' in response.text
     assert 'action="https://voicebot.example.gov.uk/twilio/after"' in response.text
 
 
@@ -113,9 +114,9 @@ async def test_public_url_setting_decides_the_urls() -> None:
     app.include_router(make_router(bot, recorder,
                                    TwilioOptions(auth_token=TOKEN, public_url=public)))
     async with serving(app) as url, TwilioClient(url, TOKEN, public_url=public) as twilio:
-        answer = await twilio.ring()
-        assert answer.stream_url == "wss://calls.example.gov.uk/twilio/media"
         report = await ScriptedCaller(twilio, quiet=0.3).run([Keys("9")])
+    assert report.answer.stream_url.startswith(
+        f"wss://calls.example.gov.uk/twilio/media/{twilio.call_sid}/")
     assert bot.calls == [twilio.call_sid] and "<Hangup" in report.outcome_twiml
 
 

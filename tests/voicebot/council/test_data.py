@@ -61,3 +61,31 @@ def test_postcodes_and_addresses_are_matched_fuzzily() -> None:
     assert prop is not None and prop.address == "21 Hawthorn Close"
     assert data.match_address("LS6 2QT", ["number 99"])[0] is None
     assert data.match_address("M14 5RN", ["rose cottage"])[0] is not None
+
+
+def test_a_duplicate_key_is_refused_on_both_rows_with_file_and_line(tmp_path: Path) -> None:
+    data = CouncilData.load(write(
+        tmp_path,
+        "uprn,address,postcode\n1,1 Low Rd,M14 5RN\n2,2 High St,LS6 2QT\n1,9 Low Rd,M14 5RN\n"
+        "3,3 High St,LS6 2QT\n",
+        "uprn,service,next_date,frequency_days\n2,refuse,2026-11-20,7\n2,refuse,2026-11-21,7\n"
+        "2,food,2026-11-20,7\n",
+        "account_ref,uprn,surname,band,balance,next_due_date,next_due_amount\n"
+        "40000001,2,Smith,B,100.50,,\n40000002,3,Jones,B,10.00,,\n"
+        "40000001,3,Jones,C,900.00,,\n",
+    ))
+    assert sorted(data.properties) == ["2", "3"]
+    assert [p.uprn for p in data.by_postcode["LS6 2QT"]] == ["2", "3"]
+    assert "M14 5RN" not in data.postcodes
+    assert [c.service for c in data.collections["2"]] == ["food"]
+    assert list(data.accounts) == ["40000002"]
+    assert data.problems == [
+        "properties.csv:2: duplicate uprn 1 (again at line 4); row skipped",
+        "properties.csv:4: duplicate uprn 1 (first at line 2); row skipped",
+        "bin_collections.csv:2: duplicate uprn and service 2 refuse (again at line 3); "
+        "row skipped",
+        "bin_collections.csv:3: duplicate uprn and service 2 refuse (first at line 2); "
+        "row skipped",
+        "council_tax.csv:2: duplicate account_ref 40000001 (again at line 4); row skipped",
+        "council_tax.csv:4: duplicate account_ref 40000001 (first at line 2); row skipped",
+    ]

@@ -125,3 +125,50 @@ def test_a_broken_change_keeps_the_last_good_flows(tmp_path: Path) -> None:
 def test_a_broken_set_refuses_to_start(tmp_path: Path) -> None:
     with pytest.raises(FlowCheckError, match="anythin_else"):
         FlowRegistry(folder_with(tmp_path, BAD[2][0]), ACTIONS, TEAMS)
+
+
+def main_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = (ROOT / "flows" / "main.yaml").read_text()
+    assert old in text
+    (tmp_path / "main.yaml").write_text(text.replace(old, new))
+    (tmp_path / "demo.yaml").write_text(GOOD)
+    return tmp_path
+
+
+def line_of(tmp_path: Path, needle: str) -> int:
+    lines = (tmp_path / "main.yaml").read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if needle in line)
+
+
+MAIN_BAD = [
+    ("  per_call: 4", "  per_call: 3", "per_call: 3", 13,
+     "per_call 3 is reached before the caller has been asked to clarify (2) and offered the "
+     "menu (1); make it at least 4"),
+    ("  clarify: 2", "  clarify: 9", "clarify: 9", 12, "less than or equal to 3"),
+    ("  clarify: 2", "  clarfy: 2", "clarfy: 2", 3,
+     "unknown key 'clarfy' (did you mean 'clarify'?)"),
+    ("    - book me a table for dinner", "    - tell me a thing", "tell me a thing", 7,
+     "'tell me a thing' is also an example of intent 'demo' in demo.yaml"),
+    ("  out_of_scope: >-", "  out_of_scop: >-", "out_of_scop", 3,
+     "unknown key 'out_of_scop' (did you mean 'out_of_scope'?)"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "needle", "column", "message"), MAIN_BAD,
+                         ids=[b[4][:30] for b in MAIN_BAD])
+def test_main_yaml_mistakes_have_a_place(tmp_path: Path, old: str, new: str, needle: str,
+                                         column: int, message: str) -> None:
+    problems = build(main_with(tmp_path, old, new), ACTIONS, TEAMS)
+    assert isinstance(problems, list)
+    lines = [str(p) for p in problems]
+    matching = [line for line in lines if message in line]
+    assert matching, lines
+    assert f"main.yaml:{line_of(tmp_path, needle)}:{column}:" in matching[0], lines
+
+
+def test_an_intent_may_not_take_a_reserved_name(tmp_path: Path) -> None:
+    problems = build(folder_with(tmp_path, GOOD.replace("  demo:\n", "  out_of_scope:\n")),
+                     ACTIONS, TEAMS)
+    assert isinstance(problems, list)
+    assert any("demo.yaml:3:3: 'out_of_scope' is a name main.yaml uses" in str(p)
+               for p in problems), [str(p) for p in problems]

@@ -16,13 +16,13 @@ def test_a_click_is_not_speech() -> None:
 
 
 def test_letters_spelled_with_short_gaps_add_up_to_speech() -> None:
-    signals = run(EndOfTurn(), [0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.9, 0.9])
-    assert signals == [(7, TurnSignal.STARTED)]
+    signals = run(EndOfTurn(), [0.9, 0.9, 0.1, 0.1, 0.1, 0.9, 0.9])
+    assert signals == [(6, TurnSignal.STARTED)]
 
 
 def test_speech_starts_after_minimum_voiced_time() -> None:
     signals = run(EndOfTurn(), [0.1] * 3 + [0.9] * 10)
-    assert signals == [(7, TurnSignal.STARTED)]  # 5 windows of 32 ms >= 0.15 s
+    assert signals == [(6, TurnSignal.STARTED)]  # 4 windows of 32 ms >= 0.12 s
 
 
 def test_turn_ends_after_the_normal_pause() -> None:
@@ -78,3 +78,66 @@ def test_long_sentences_are_spoken_in_clauses_short_ones_whole() -> None:
         "Anything else?",
     ]
     assert sentences("Thanks. What's the postcode?") == ["Thanks.", "What's the postcode?"]
+
+
+def steps(turn: EndOfTurn, probs: list[float], **flags: bool) -> list[tuple[int, TurnSignal]]:
+    return [(i, s) for i, p in enumerate(probs) if (s := turn.step(p, W, **flags)) is not None]
+
+
+def test_doubtful_windows_count_half_when_loud() -> None:
+    assert steps(EndOfTurn(), [0.4] * 30) == []
+    assert steps(EndOfTurn(), [0.4] * 30, loud=True) == [(7, TurnSignal.STARTED)]
+
+
+def test_faint_windows_count_a_quarter_and_only_when_loud() -> None:
+    assert steps(EndOfTurn(), [0.2] * 40) == []
+    assert steps(EndOfTurn(), [0.2] * 40, loud=True) == [(14, TurnSignal.STARTED)]
+    assert steps(EndOfTurn(), [0.1] * 40, loud=True) == []
+
+
+def test_after_a_sure_window_doubtful_ones_count_without_loudness() -> None:
+    turn = EndOfTurn()
+    assert steps(turn, [0.9] + [0.4] * 8) == [(6, TurnSignal.STARTED)]
+    assert steps(EndOfTurn(), [0.4] * 9) == []
+
+
+def test_onset_age_reaches_back_to_where_the_evidence_began() -> None:
+    turn = EndOfTurn()
+    signals = steps(turn, [0.05] * 10 + [0.4] * 6 + [0.9] * 5, loud=True)
+    assert signals == [(16, TurnSignal.STARTED)]  # 6 x 0.5 + 1 window >= 0.12 s
+    assert abs(turn.onset_age - 7 * W) < 1e-9
+
+
+def test_a_value_being_spelled_out_gets_a_longer_pause() -> None:
+    plain, spelling = EndOfTurn(), EndOfTurn()
+    probs = [0.9] * 10 + [0.05] * 35 + [0.9] * 10 + [0.05] * 60
+    assert [s for _, s in steps(plain, probs)] == [TurnSignal.STARTED, TurnSignal.ENDED,
+                                                  TurnSignal.STARTED, TurnSignal.ENDED]
+    signals = steps(spelling, probs, spelling=True)
+    assert [s for _, s in signals] == [TurnSignal.STARTED, TurnSignal.ENDED]
+    assert signals[1][0] == 10 + 35 + 10 + 50 - 1  # 50 windows = 1.6 s
+
+
+def test_a_complete_answer_ends_soon_even_while_spelling() -> None:
+    turn = EndOfTurn()
+    steps(turn, [0.9] * 10)
+    signals = steps(turn, [0.05] * 40, complete=True, spelling=True)
+    assert signals[0] == (9, TurnSignal.ENDED)
+
+
+def test_loud_faint_windows_in_a_turn_are_not_a_pause() -> None:
+    turn = EndOfTurn()
+    signals = steps(turn, [0.9] * 10 + [0.2] * 60, loud=True)
+    assert [s for _, s in signals] == [TurnSignal.STARTED]
+    assert turn.pause == 0.0 and turn.voice
+
+
+def test_a_lone_word_before_a_pause_is_kept_with_the_turn_that_follows() -> None:
+    turn = EndOfTurn()
+    # "It's" (too short to start a turn), 0.8 s of pause, then "W F one"
+    signals = steps(turn, [0.9] * 3 + [0.05] * 25 + [0.9] * 4)
+    assert signals == [(31, TurnSignal.STARTED)]
+    assert abs(turn.onset_age - 32 * W) < 1e-9
+    late = EndOfTurn()
+    steps(late, [0.9] * 3 + [0.05] * 60 + [0.9] * 4)  # 1.9 s later: a different thing
+    assert abs(late.onset_age - 4 * W) < 1e-9

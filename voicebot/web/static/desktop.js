@@ -3,6 +3,7 @@
 "use strict";
 
 const me = document.body.dataset.username;
+const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const calls = new Map();
 let selected = null;
 let clockOffset = 0; // server time minus browser time, in seconds
@@ -11,6 +12,9 @@ const $ = (id) => document.getElementById(id);
 const STATES = { waiting: "Waiting", claimed: "Claimed", "caller-left": "Caller hung up",
   closed: "Closed" };
 const TEAMS = { council_tax: "Council tax", bins: "Bins", general: "General" };
+const LANGUAGES = { en: "English", cy: "Cymraeg (Welsh)" };
+
+function languageName(code) { return LANGUAGES[code || "en"] || code; }
 
 function now() { return Date.now() / 1000 + clockOffset; }
 function syncClock(serverNow) { clockOffset = serverNow - Date.now() / 1000; }
@@ -57,6 +61,9 @@ function renderQueue() {
     top.append(el("strong", teamName(call.team)), el("span", call.caller, "caller"),
       el("span", call.verified ? "verified" : "not verified",
         call.verified ? "badge ok" : "badge"));
+    if (call.language && call.language !== "en") {
+      top.append(el("span", languageName(call.language), "badge language"));
+    }
     item.append(top, el("div", call.reason, "reason"));
     const bottom = el("div", undefined, "bottom");
     bottom.append(el("span", stateText(call), "state"), el("span", waited(call), "wait"));
@@ -76,6 +83,7 @@ function renderDetail() {
   $("d-title").textContent = `${teamName(call.team)}: ${call.reason}`;
   $("d-caller").textContent = call.caller || "unknown";
   $("d-verified").textContent = call.verified ? "Yes" : "No";
+  $("d-language").textContent = languageName(call.language);
   $("d-reason").textContent = call.reason;
   $("d-summary").textContent = call.summary;
   $("d-wait").textContent = waited(call);
@@ -116,7 +124,8 @@ function select(sid) {
 async function post(path, body) {
   const response = await fetch(path, {
     method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers: { "Content-Type": "application/json", Accept: "application/json",
+      "X-CSRF-Token": csrfToken },
     body: JSON.stringify(body || {}),
   });
   let data = {};

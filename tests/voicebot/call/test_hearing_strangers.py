@@ -1,0 +1,66 @@
+"""Callers the bot has never met, after long silence on a line with noise, through the real
+``Listener``: a slice of the benchmark corpus (bench/callers.py, bench/line.py), fed in 20 ms
+frames on the benchmark's virtual clock (decodes released after their measured time).
+
+Nothing may be missed, clipped or split. The espeak-ng voices need the ``espeak-ng`` program
+(``scripts/setup --browser``, run by ``make test``, installs it); the real recordings need
+../shared/speech (skipped when it is absent).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.callers import VOICES, Phrase, real_recordings, say_phrase
+from bench.hearing import hear
+from bench.line import Condition, on_the_line
+from bench.questions import hints_by_kind
+from bench.scoring import score
+from voicebot.speech.base import Hints
+from voicebot.speech.engines import SpeechEngines
+
+pytestmark = pytest.mark.slow
+
+LONG_QUIET = Condition("quiet-12s-noise", lead=12.0, noise="comfort", snr_db=30.0)
+THIRTY = Condition("quiet-30s", lead=30.0)
+STRANGERS = ["espeak-gb", "espeak-scotland-f2", "espeak-us-m3"]
+"""Three voices that are not the bot's own (its own is Piper joe)."""
+SAID = [Phrase("Council tax balance.", "request"),
+        Phrase("When will my recycling be picked up?", "request"),
+        Phrase("Yes.", "yes_no")]
+
+
+async def _heard(engines: SpeechEngines, audio: object, phrase: Phrase, condition: Condition,
+                 hints: Hints, seed: str) -> None:
+    line = on_the_line(audio, condition, seed)  # type: ignore[arg-type]
+    hearing = await hear(engines.vad, engines.recognizer, line.frames, hints)
+    result = score(hearing, line, phrase.reference, phrase.kind, phrase.value)
+    assert not result.missed, (seed, condition.name)
+    assert not result.split, (seed, condition.name, [t.text for t in hearing.turns])
+    assert not result.first_word_lost, (seed, condition.name, result.text)
+    assert result.false_turns == 0, (seed, condition.name)
+
+
+@pytest.mark.parametrize("name", STRANGERS)
+async def test_a_stranger_is_heard_whole_after_long_silence(engines: SpeechEngines,
+                                                            name: str) -> None:
+    voice = next(v for v in VOICES if v.name == name)
+    if voice.engine == "espeak" and not __import__("shutil").which("espeak-ng"):
+        pytest.skip("espeak-ng is not installed (scripts/setup --browser installs it)")
+    hints = await hints_by_kind({"request", "yes_no"})
+    for index, phrase in enumerate(SAID):
+        condition = THIRTY if index == 0 else LONG_QUIET
+        await _heard(engines, say_phrase(voice, phrase), phrase, condition, hints[phrase.kind],
+                     f"{name}|{phrase.text}")
+
+
+async def test_real_voices_are_heard_whole_after_long_silence(engines: SpeechEngines) -> None:
+    recordings = [r for r in real_recordings() if r.voice in {"real-vctk", "real-engb",
+                                                               "real-an4"}]
+    if not recordings:
+        pytest.skip("../shared/speech/real is not here")
+    hints = await hints_by_kind({"request"})
+    chosen = {r.voice: r for r in recordings if r.phrase.kind == "request"}
+    assert len(chosen) == 3
+    for voice, item in sorted(chosen.items()):
+        await _heard(engines, item.audio, item.phrase, LONG_QUIET, hints["request"], voice)

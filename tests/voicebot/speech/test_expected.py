@@ -1,0 +1,91 @@
+"""Recognition that uses what the bot expects: the helpers, then real rescoring with Whisper."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.voicebot.speech.conftest import phone_line, to_16k
+from voicebot.speech.base import Hints, Transcript
+from voicebot.speech.engines import SpeechEngines
+from voicebot.speech.expected import (
+    closest,
+    compact,
+    digits_only_suppression,
+    embed,
+    without_remnants,
+)
+
+POSTCODES = ("BS3 4HG", "HX1 2PL", "LS6 2QT", "LS6 3HN", "M14 5RN", "SK4 1AA", "WF1 3AB")
+
+
+def test_spoken_digits_and_letters_compact_to_a_value() -> None:
+    assert compact("L S six, two Q T") == "LS62QT"
+    assert compact("4-0-0-1 9283.") == "40019283"
+
+
+def test_the_closest_candidates_to_what_was_heard_come_first() -> None:
+    assert set(closest(POSTCODES, ["LS6 LF6"], 2)) == {"LS6 2QT", "LS6 3HN"}
+    assert closest(POSTCODES, ["It's M for teen 5RN"], 1) == ["M14 5RN"]
+    assert closest(POSTCODES, [""], 3) == []
+
+
+def test_a_candidate_replaces_what_sounded_like_it_and_keeps_the_words_around() -> None:
+    assert embed("LS6 3HN", "It's LS6 3AKN.")[0] == "It's LS6 3HN."
+    assert embed("40019283", "My account is 4 0 0 1 9 2 3 8.", "account") == (
+        "My account is 4 0 0 1 9 2 8 3.", "4 0 0 1 9 2 8 3")
+    assert embed("40019283", "4001 9238", "account")[0] == "4001 9283"
+
+
+def test_a_value_said_twice_is_kept_once() -> None:
+    assert without_remnants("LS6 2QT, LS6, 2QT,", "LS6 2QT") == "LS6 2QT,"
+    assert without_remnants("It's LS6 3HN.", "LS6 3HN") == "It's LS6 3HN."
+
+
+def test_digit_decoding_allows_digits_and_account_words_only(engines: SpeechEngines) -> None:
+    tokenizer = engines.recognizer.tokenizer
+    suppressed = set(digits_only_suppression(tokenizer))
+    for allowed in (" 4", "00", " account", " number", " double", " oh", " four", ","):
+        assert not set(tokenizer.encode(allowed)) & suppressed, allowed
+    for word in (" for", " bin", " Nero", " hello"):
+        assert set(tokenizer.encode(word)) & suppressed, word
+
+
+async def test_a_misheard_postcode_is_put_right_from_the_councils_list(
+        engines: SpeechEngines) -> None:
+    audio = to_16k(phone_line(engines, "It's L S six, two Q T."))
+    hints = Hints(expect="postcode", phrases=POSTCODES, prompt=", ".join(POSTCODES),
+                  candidates=POSTCODES)
+    heard = await engines.recognizer.transcribe(audio, hints)
+    assert "LS6 2QT" in heard.text
+    recognizer = engines.recognizer
+    features = recognizer._features(audio)
+    rescorer = recognizer._rescorer
+    encoded = np.asarray(recognizer.model.encode(_storage(features, recognizer)))
+    prompt = recognizer._prompt(hints)
+    wrong = Transcript("It's LS6 LF6.", 0.4)
+    assert rescorer.best(encoded, prompt, wrong, POSTCODES).text == "It's LS6 2QT."
+
+
+async def test_a_postcode_from_outside_the_area_is_heard_as_said(engines: SpeechEngines) -> None:
+    audio = to_16k(phone_line(engines, "L S six, two Q T."))
+    elsewhere = (*(p for p in POSTCODES if p != "LS6 2QT"), "YO1 7DA")
+    recognizer = engines.recognizer
+    hints = Hints(expect="postcode", candidates=elsewhere)
+    encoded = np.asarray(recognizer.model.encode(_storage(recognizer._features(audio),
+                                                          recognizer)))
+    said = Transcript("LS6 2QT.", 0.8)
+    kept = recognizer._rescorer.best(encoded, recognizer._prompt(hints), said, elsewhere)
+    assert kept.text == "LS6 2QT."
+
+
+def _storage(features: np.ndarray, recognizer: object) -> object:
+    import ctranslate2
+
+    from voicebot.speech.whisper import _fit
+
+    window = recognizer._window(features.shape[-1])  # type: ignore[attr-defined]
+    return ctranslate2.StorageView.from_array(np.ascontiguousarray(_fit(features, window)[None]))
+
+
+pytestmark = pytest.mark.slow

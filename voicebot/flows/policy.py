@@ -1,0 +1,181 @@
+"""The routing policy: when a caller's words make a request, written once as a table.
+
+Two rankings come out of each turn: the requests that work anywhere (``globals``: agent,
+repeat, goodbye, menu) and the services the flows offer (``services``; ``out_of_scope`` is
+ranked among them as one more intent, so a request the line does not serve is recognised by the
+same router that recognises the ones it does). What counts as "clearly meant" depends on what
+the bot had just asked: after an open question ("How can I help?") a likely intent is taken;
+while a question is being answered the words are probably the answer, so only a sure request
+interrupts it. Every number that decides this is a row of ``RULES``; nothing else in the
+engine compares scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from voicebot.flows.schema import OUT_OF_SCOPE
+from voicebot.language.intents import IntentScore
+
+
+class Situation(StrEnum):
+    """What the bot had just asked, as far as routing is concerned."""
+
+    OPEN = "open"
+    """An open question: the menu, "anything else?", a clarifying question."""
+    ANSWERING = "answering"
+    """A flow asked for a value (or to confirm one): the words are probably the answer."""
+    CHANGING = "changing"
+    """As ANSWERING, but the caller announced a change of mind ("actually, it's about...")."""
+
+
+class Kind(StrEnum):
+    GLOBAL = "global"
+    """A request that works anywhere (agent, repeat, goodbye, menu)."""
+    SERVICE = "service"
+    """One of the flows' intents (or ``out_of_scope``)."""
+    OPTION = "option"
+    """Likely enough to be offered in a clarifying question."""
+    COMPLETE = "complete"
+    """Sure enough that the caller need not be heard out (ends the turn early)."""
+    SURE_WORDS = "sure_words"
+    """Recogniser confidence below which a value heard is read back before it is used."""
+    GLOBAL_UNCLEAR = "global_unclear"
+    """A global request (a person, the menu) well ahead of the other globals, taken when no
+    service is clear: "can I talk to someone in the council tax team" names a topic, but it
+    asks for a person, not for one of the topic's services."""
+    UNSERVED = "unserved"
+    """A whole sentence whose best reading is out of scope at this score or more, though not
+    surely, while nothing the line serves is routable: a request this line does not serve
+    ("I'm after a plumber"). The caller hears what the line can do, not "Sorry, I didn't
+    catch that"."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One threshold: in ``situation``, the best ``kind`` counts when its score reaches
+    ``score`` and leads by ``margin``, over its own runner-up (``over="runner"``) or over every
+    other candidate, of both rankings (``over="all"``)."""
+
+    situation: Situation
+    kind: Kind
+    score: float
+    margin: float = 0.0
+    over: Literal["runner", "all"] = "runner"
+
+
+RULES: tuple[Rule, ...] = (
+    # Open question: a sure global anywhere, a likely global clearly ahead of everything.
+    Rule(Situation.OPEN, Kind.GLOBAL, 0.80, 0.00, "all"),
+    Rule(Situation.OPEN, Kind.GLOBAL, 0.62, 0.06, "all"),
+    Rule(Situation.OPEN, Kind.SERVICE, 0.62, 0.06),
+    Rule(Situation.OPEN, Kind.OPTION, 0.40),
+    Rule(Situation.OPEN, Kind.COMPLETE, 0.72, 0.06),
+    Rule(Situation.OPEN, Kind.GLOBAL_UNCLEAR, 0.70, 0.30),
+    Rule(Situation.OPEN, Kind.UNSERVED, 0.55),
+    # Answering a question: only a sure request interrupts the answer.
+    Rule(Situation.ANSWERING, Kind.GLOBAL, 0.80),
+    Rule(Situation.ANSWERING, Kind.SERVICE, 0.78, 0.06),
+    Rule(Situation.ANSWERING, Kind.SURE_WORDS, 0.50),
+    # "Actually, it's about my council tax": a change of mind announced is taken as readily
+    # as a request at the menu.
+    Rule(Situation.CHANGING, Kind.GLOBAL, 0.80),
+    Rule(Situation.CHANGING, Kind.SERVICE, 0.62, 0.06),
+    Rule(Situation.CHANGING, Kind.SURE_WORDS, 0.50),
+)
+
+
+__all__ = ["OUT_OF_SCOPE", "RULES", "Kind", "Request", "Rule", "Situation", "clear_request",
+           "options", "request", "rules", "sure_words"]
+
+
+def rules(situation: Situation, kind: Kind) -> list[Rule]:
+    return [r for r in RULES if r.situation == situation and r.kind == kind]
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the words ask for: a global request, a service, or something not served here."""
+
+    kind: Literal["global", "service", "out_of_scope"]
+    intent: str
+    score: float
+
+
+def _passes(rule: Rule, best: IntentScore, runner: float, others: float) -> bool:
+    rival = max(runner, others) if rule.over == "all" else runner
+    return best.score >= rule.score and best.score - rival >= rule.margin
+
+
+def _runner(ranked: Sequence[IntentScore]) -> float:
+    return ranked[1].score if len(ranked) > 1 else 0.0
+
+
+WHOLE_SENTENCE = 4
+"""Words in a sentence long enough to judge as unserved: fewer ("my bin", "erm yes") is a
+fragment, better met with a clarifying question."""
+
+
+def request(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
+            situation: Situation, words: int = 0) -> Request | None:
+    """The request the words make in this situation, or None (an answer, or unclear).
+
+    ``words``: how many words were said (0: not known), for recognising an unserved request.
+    """
+    best_service = services[0].score if services else 0.0
+    if globals_:
+        best = globals_[0]
+        for rule in rules(situation, Kind.GLOBAL):
+            if _passes(rule, best, _runner(globals_), best_service):
+                return Request("global", best.intent, best.score)
+    if services:
+        best = services[0]
+        best_global = globals_[0].score if globals_ else 0.0
+        for rule in rules(situation, Kind.SERVICE):
+            if _passes(rule, best, _runner(services), best_global):
+                kind: Literal["service", "out_of_scope"] = (
+                    "out_of_scope" if best.intent == OUT_OF_SCOPE else "service")
+                return Request(kind, best.intent, best.score)
+    if globals_:
+        for rule in rules(situation, Kind.GLOBAL_UNCLEAR):
+            if _passes(rule, globals_[0], _runner(globals_), 0.0):
+                return Request("global", globals_[0].intent, globals_[0].score)
+    return _unserved(globals_, services, situation, words)
+
+
+def _unserved(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
+              situation: Situation, words: int) -> Request | None:
+    """Out of scope when a whole sentence reads best as out of scope, and likely enough, while
+    nothing the line serves reaches the score that would route it."""
+    if words < WHOLE_SENTENCE or not services or services[0].intent != OUT_OF_SCOPE:
+        return None
+    served = max((s.score for s in (*globals_, *services[1:])), default=0.0)
+    routable = min((r.score for r in rules(situation, Kind.SERVICE)), default=1.0)
+    for rule in rules(situation, Kind.UNSERVED):
+        if services[0].score >= rule.score and served < routable:
+            return Request("out_of_scope", OUT_OF_SCOPE, services[0].score)
+    return None
+
+
+def options(services: Sequence[IntentScore], limit: int = 2) -> tuple[str, ...]:
+    """The services likely enough to offer in a clarifying question, best first."""
+    floor = min(r.score for r in rules(Situation.OPEN, Kind.OPTION))
+    served = [s for s in services if s.intent != OUT_OF_SCOPE]
+    return tuple(s.intent for s in served[:limit] if s.score > floor)
+
+
+def clear_request(services: Sequence[IntentScore]) -> bool:
+    """Whether the words so far already make an unmistakable request (ends the turn early)."""
+    if not services:
+        return False
+    return any(_passes(rule, services[0], _runner(services), 0.0)
+               for rule in rules(Situation.OPEN, Kind.COMPLETE))
+
+
+def sure_words(confidence: float, situation: Situation) -> bool:
+    """Whether the recogniser was sure enough of the words to use a value without reading it
+    back (the slot's own ``confirm`` setting still applies)."""
+    return all(confidence >= r.score for r in rules(situation, Kind.SURE_WORDS))

@@ -1,0 +1,1 @@
+"""Running the service in production: the drain on SIGTERM, the server, metrics and traces."""
