@@ -55,8 +55,8 @@ from voicebot.web.access import (
 from voicebot.web.api import make_api_router
 from voicebot.web.desktop import QUEUE_HOURS, make_desktop_router
 from voicebot.web.live import LiveQueue
-from voicebot.web.watch import CallWatch, make_watch_router
 from voicebot.web.shield import protect
+from voicebot.web.watch import CallWatch, make_watch_router
 from voicebot.web.whisper import make_whisper_router
 
 _LOGGER = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
 from voicebot.events import CallEvent, CallEventType
-from voicebot.records.shapes import redacted
+from voicebot.privacy import redacted
 
 KEEP_SECONDS = 600.0
 """How long an ended call's transcript stays readable (the page may reconnect)."""
