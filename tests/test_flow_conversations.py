@@ -57,7 +57,7 @@ def test_a_misshapen_test_file_is_reported_at_its_places(tmp_path: Path) -> None
         "3:7: unknown key 'caler' (did you mean 'caller'?)",
         "4:13: unknown key 'say' (did you mean 'says'?)",
         "4:31: Input should be 'postcode', 'address', 'account', 'yes_no', 'choice', 'date', "
-        "'number' or 'text'",
+        "'number', 'text', 'phone' or 'window'",
     ]
     with pytest.raises(FlowSchemaError, match="caler"):
         load_tests(tmp_path)

@@ -99,12 +99,15 @@ def write_schemas(folder: Path) -> list[Path]:
 
 
 def _for_editors(schema: Any) -> Any:
-    """Descriptions as Markdown too (editors show it on hover), with ``code`` as `code`."""
+    """Descriptions as Markdown too (editors show it on hover), with ``code`` as `code`; a
+    mapping whose keys follow a pattern (languages) refuses other keys, as the loader does."""
     if isinstance(schema, list):
         return [_for_editors(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
     shaped = {key: _for_editors(value) for key, value in schema.items()}
+    if "patternProperties" in shaped and "additionalProperties" not in shaped:
+        shaped["additionalProperties"] = False  # keys outside the pattern are refused, as pydantic does
     if isinstance(shaped.get("description"), str):
         text = re.sub(r"\s*\n\s*", " ", shaped["description"])
         shaped["description"] = text.replace("``", "")

@@ -13,7 +13,7 @@ import copy
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pytest
 import yaml
@@ -60,8 +60,11 @@ def sample(kind: Any) -> Any:
     if origin is list:
         return [sample(args[0])]
     if origin is dict:
-        return {sample(args[0]) if get_origin(args[0]) is Literal else "name": sample(args[1])}
-    return {str: "text", int: 1, float: 1.5, bool: True}[kind]
+        key = args[0]
+        named = (sample(key) if get_origin(key) is Literal
+                 else "en" if get_origin(key) is Annotated else "name")  # a language code
+        return {named: sample(args[1])}
+    return {str: "text", int: 1, float: 1.5, bool: True, Any: "text"}[kind]
 
 
 def sample_field(annotation: Any) -> Any:
@@ -223,6 +226,7 @@ def test_schema_and_loader_agree_on_every_broken_test_file(source: Path | str, t
 
 def test_main_yaml_is_held_to_its_own_shape() -> None:
     main_doc = sample(MainFile)
+    main_doc["languages"]["en"]["keypad"] = "1"  # a key on the keypad (a pattern, not any text)
     assert FLOW_SCHEMA.is_valid(main_doc)
     assert not FLOW_SCHEMA.is_valid({**main_doc, "steps": []})
     assert not FLOW_SCHEMA.is_valid({"flow": "main", "steps": []})
