@@ -107,7 +107,7 @@ def _for_editors(schema: Any) -> Any:
         return schema
     shaped = {key: _for_editors(value) for key, value in schema.items()}
     if "patternProperties" in shaped and "additionalProperties" not in shaped:
-        shaped["additionalProperties"] = False  # keys outside the pattern are refused, as pydantic does
+        shaped["additionalProperties"] = False  # other keys are refused, as pydantic does
     if isinstance(shaped.get("description"), str):
         text = re.sub(r"\s*\n\s*", " ", shaped["description"])
         shaped["description"] = text.replace("``", "")
