@@ -122,6 +122,11 @@ class Service:
         if self.tracing is not None:
             self.tracing[0].audio_sent(call_sid)
 
+    def service_name(self, intent: str) -> str:
+        """How the figures name a flow intent: its ``name`` in the flows ("a missed bin")."""
+        found = self.flows.current.intents.get(intent)
+        return found[1].name if found is not None and found[1].name else intent
+
     async def handle(self, call: Call) -> Outcome:
         """Runs one call's conversation (Twilio or the browser phone)."""
         sid = call.info.call_sid
@@ -254,8 +259,9 @@ def create_app(settings: Settings) -> FastAPI:
             gate=service.drain))
         app.include_router(make_watch_router(service.watch))
     app.include_router(make_whisper_router(service.handoff, served=service.drain.whisper_served))
-    app.include_router(make_api_router(service.records, settings))
-    app.include_router(make_desktop_router(service.records, settings, service.live))
+    app.include_router(make_api_router(service.records, settings, service.service_name))
+    app.include_router(make_desktop_router(service.records, settings, service.live,
+                                           service_of=service.service_name))
     app.include_router(make_operations_router(service.drain, service.metrics,
                                               ApiAccess(settings)))
 

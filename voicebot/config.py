@@ -103,6 +103,17 @@ class CallbackSettings(BaseModel):
     """Call-back windows are offered on this many of the team's next open days."""
 
 
+class CostSettings(BaseModel):
+    """What the line costs, for the cost-per-transaction figure (the supervisor's page shows
+    the arithmetic). Set them from the council's own accounts; the defaults are placeholders."""
+
+    per_minute: float = Field(default=0.02, ge=0)
+    """Cost of a minute on the line with the bot (carrier and hosting)."""
+    per_transfer: float = Field(default=3.50, ge=0)
+    """Cost of an agent handling a transferred call."""
+    currency: str = Field(default="£", max_length=3)
+
+
 class VerificationSettings(BaseModel):
     """Limits on guessing a caller's details (council tax checks); see docs/security.md."""
 
@@ -229,6 +240,7 @@ class Settings(BaseSettings):
     """The council's own closure days (``{date: 2026-12-29, to: 2026-12-31, name: the
     Christmas closure}``)."""
     callbacks: CallbackSettings = CallbackSettings()
+    costs: CostSettings = CostSettings()
     conversation_languages: list[str] = Field(default_factory=lambda: ["en"])
     """Languages the bot holds a whole call in. Add ``cy`` only with a Welsh voice in
     ``models.voices`` and once Whisper has been measured on Welsh callers (docs/benchmarks.md:

@@ -39,6 +39,8 @@ class CallEventType(StrEnum):
     CALLBACK = "callback"
     """A call back was booked (data: team, number, window, the caller's reason)."""
     MESSAGE = "message"
+    SATISFACTION = "satisfaction"
+    """The post-call question: ``asked``, and the ``score`` (1 to 5) or None if skipped."""
     """A message was left for a team (data: team, the transcript of the message)."""
     ERROR = "error"
     CALL_END = "call-end"

@@ -35,6 +35,11 @@ class DialoguePort(Protocol):
     @property
     def slots(self) -> Any: ...
 
+    @property
+    def closing(self) -> bool:
+        """Only the post-call question is left: a caller who hangs up now finished the call."""
+        ...
+
 
 Heard_ = SpeechStarted | Heard | NotHeard | Broken
 

@@ -170,7 +170,9 @@ class CallSession:
             if result is None or self._stopped is not None:
                 if result is not None and asyncio.iscoroutine(result):
                     result.close()
-                return Outcome("hangup", reason="caller-hung-up"), "abandoned"
+                finished = self.dialogue.closing  # hung up at the satisfaction question
+                return Outcome("hangup", reason="caller-hung-up"), (
+                    "contained" if finished else "abandoned")
             actions = await self.watchdog.reply(result)
 
     async def _perform(

@@ -30,6 +30,7 @@ from voicebot.flows.replies import Replies
 from voicebot.flows.runner import FlowRunner
 from voicebot.flows.schema import DEFAULT_LANGUAGE
 from voicebot.flows.state import CallState, Mode
+from voicebot.flows.survey import Survey
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ class Dialogue:
                                             self._emit, caller)
         self.languages = LanguageLine(flow_set, self._state, self.replies, conversing,
                                       self._emit)
+        self.survey = Survey(flow_set.main.satisfaction, lambda: self.replies.language,
+                             self._emit)
         self.reading: Reading | None = None
         """The last turn's reading (``voicebot chat --explain`` shows it)."""
 
@@ -104,7 +107,27 @@ class Dialogue:
     async def start(self) -> list[Action]:
         return self.languages.greeting()
 
+    @property
+    def closing(self) -> bool:
+        """Only the satisfaction question is left (the call is otherwise finished)."""
+        return self.survey.waiting
+
     async def hear(self, turn: CallerTurn) -> list[Action]:
+        if self.survey.waiting:
+            return self.survey.answer(turn)
+        return self.survey.before_ending(await self._hear(turn))
+
+    async def silence(self) -> list[Action]:
+        if self.survey.waiting:
+            return self.survey.answer(None)
+        return self.survey.before_ending(await self._silence())
+
+    async def not_heard(self) -> list[Action]:
+        if self.survey.waiting:
+            return self.survey.answer(None)
+        return self.survey.before_ending(await self._not_heard())
+
+    async def _hear(self, turn: CallerTurn) -> list[Action]:
         state = self._state
         if state.mode is Mode.ENDED:
             return [Hangup("completed")]  # the call is over; nothing more is taken in
@@ -122,7 +145,7 @@ class Dialogue:
                 "general", f"could not complete the request ({err.code})",
                 "The automated service could not complete a lookup")
 
-    async def silence(self) -> list[Action]:
+    async def _silence(self) -> list[Action]:
         state = self._state
         if state.mode is Mode.ENDED:
             return [Hangup("completed")]
@@ -135,7 +158,7 @@ class Dialogue:
         return [*self.replies.says([self.replies.prompt("silence_final")]),
                 Hangup("no-response")]
 
-    async def not_heard(self) -> list[Action]:
+    async def _not_heard(self) -> list[Action]:
         state = self._state
         if state.mode is Mode.ENDED:
             return [Hangup("completed")]

@@ -278,6 +278,19 @@ class LanguageChoice(Strict):
     """Words that choose it when said at an open question ("Cymraeg", "Welsh")."""
 
 
+class SatisfactionDef(Strict):
+    """The post-call question behind the GOV.UK user-satisfaction figure. Off unless ``ask``."""
+
+    ask: bool = False
+    """``true``: before a call the bot finished itself ends, the caller is asked for a score."""
+    question: Prompt = (
+        "Before you go, how satisfied were you with this call, on a scale of 1 to 5, where 5 is "
+        "very satisfied? Press a key from 1 to 5, or just hang up.")
+    """The question; say how to answer (a key from 1 to 5) and that it can be skipped."""
+    thanks: Prompt = "Thank you for telling us. Goodbye."
+    """Said after a score is given, before the call ends."""
+
+
 class MainFile(Strict):
     """main.yaml: the greeting, the prompts between requests, and what works anywhere."""
 
@@ -296,6 +309,8 @@ class MainFile(Strict):
     prompt (what the line can do, or a person)."""
     not_understood: NotUnderstood = Field(default_factory=NotUnderstood)
     """How many times the bot asks again before it offers the menu, then a person."""
+    satisfaction: SatisfactionDef = Field(default_factory=SatisfactionDef)
+    """The post-call satisfaction question (off by default)."""
     languages: dict[LanguageCode, LanguageChoice] = {}
     """Languages offered besides English (``cy: {keypad: "1", words: [Cymraeg, Welsh]}``).
     The greeting is then said in each of them first, then in English, and every prompt needs

@@ -145,10 +145,23 @@ def _say(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
          interrupted=bool(data.get("interrupted", False)))
 
 
+NOT_A_SERVICE = frozenset({"agent", "repeat", "goodbye", "menu", "out_of_scope"})
+"""Intents that are not one of the line's services (for the call's own ``intent``)."""
+
+
 def _intent(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
+    intent = str(data.get("intent", ""))
     conn.execute(
         "UPDATE turns SET intent=?, score=? WHERE id=(SELECT max(id) FROM turns "
-        "WHERE sid=? AND who='caller')", (str(data.get("intent", "")), data.get("score"), sid))
+        "WHERE sid=? AND who='caller')", (intent, data.get("score"), sid))
+    if intent and intent not in NOT_A_SERVICE:  # the call's service: its first request
+        conn.execute("UPDATE calls SET intent=? WHERE sid=? AND intent IS NULL", (intent, sid))
+
+
+def _satisfaction(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
+    score = data.get("score")
+    conn.execute("UPDATE calls SET satisfaction_asked=1, satisfaction=? WHERE sid=?",
+                 (score if isinstance(score, int) and 1 <= score <= 5 else None, sid))
 
 
 def _slot(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
@@ -256,5 +269,6 @@ _EVENT_WRITERS: dict[str, Callable[[Connection, str, float, dict[str, Any]], Non
     CallEventType.LANGUAGE: _language,
     CallEventType.CALLBACK: _callback,
     CallEventType.MESSAGE: _message,
+    CallEventType.SATISFACTION: _satisfaction,
     CallEventType.CALL_END: _call_end,
 }

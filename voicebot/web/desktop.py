@@ -31,11 +31,13 @@ from pydantic import BaseModel, Field
 
 from voicebot.config import Settings
 from voicebot.records import CallRecords, ClaimError, HandoffQueue
+from voicebot.reporting.figures import ServiceOf
 from voicebot.web.access import origin_of
 from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent
 from voicebot.web.csrf import FIELD, HEADER, LOGIN_COOKIE, CsrfTokens, new_form_cookie
 from voicebot.web.follow_ups import add_follow_up_routes
 from voicebot.web.live import EVERYTHING, LiveQueue
+from voicebot.web.service_figures import add_service_figure_routes
 from voicebot.web.sessions import Sessions
 from voicebot.web.throttle import LoginThrottle
 
@@ -43,7 +45,7 @@ _LOGGER = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
 _STATIC = {"desktop.js": "text/javascript", "supervisor.js": "text/javascript",
            "desktop.css": "text/css", "callbacks.js": "text/javascript",
-           "after_hours.js": "text/javascript"}
+           "after_hours.js": "text/javascript", "service_figures.js": "text/javascript"}
 _PAGE_HEADERS = {"Cache-Control": "no-store"}
 """Pages hold call details: never cached. The security headers come from ``web.shield``."""
 QUEUE_HOURS = 24
@@ -81,6 +83,7 @@ def make_desktop_router(
     throttle: LoginThrottle | None = None,
     clock: Callable[[], float] = time.time,
     sessions: Sessions | None = None,
+    service_of: ServiceOf = str,
 ) -> APIRouter:
     """``/desktop/*``: login, the live queue, call context, claims, outcomes, figures."""
     accounts = Accounts(settings.agents)
@@ -251,6 +254,7 @@ def make_desktop_router(
         return await asyncio.to_thread(records.figures, wanted, zone)
 
     add_follow_up_routes(router, records, settings.timezone, agent_api, supervisor_api, clock)
+    add_service_figure_routes(router, records, settings, supervisor_api, service_of)
 
     @router.get("/events")
     async def events(agent: Annotated[Agent, Depends(agent_api)]) -> StreamingResponse:

@@ -105,6 +105,10 @@ class QuickSilences:
     def is_complete(self, text: str) -> bool:
         return self.dialogue.is_complete(text)
 
+    @property
+    def closing(self) -> bool:
+        return bool(self.dialogue.closing)
+
 
 @asynccontextmanager
 async def session(tmp_path: Path, quick: bool = True, speaking: float = 0.05,

@@ -62,6 +62,8 @@ class StuckDialogue:
     def is_complete(self, text: str) -> bool:
         return False
 
+    closing = False
+
 
 def heard(text: str) -> Heard:
     return Heard(Transcript(text=text, confidence=0.9))
