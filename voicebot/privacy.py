@@ -39,7 +39,10 @@ _TENS = {"twenty": "2", "thirty": "3", "forty": "4", "fourty": "4", "fifty": "5"
 _REPEAT = {"double": 2, "triple": 3, "treble": 3}
 _FILLER = {"um", "uh", "er", "erm", "ah", "hmm", "and", "then"}
 """Words a caller puts between groups of a number without ending it."""
-_TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
+_TOKEN = re.compile(r"[A-Za-z\d]*[A-Za-z][A-Za-z\d]*|\d+|[^\sA-Za-z\d]")
+"""Words (letters, or letters and digits together: a call id, "LS6", "5pm"), digit runs, and
+single marks. Digits inside an identifier are not a number said: a Twilio call id in a log
+line must stay whole, or nobody can follow the call."""
 _SEPARATOR = set(",.-\u2013\u2014/:;")
 _SECURITY = re.compile(
     r"\b(?:cvv2?|cvc2?|cv2|csc|cid|security\s+(?:code|number|digits)"
