@@ -243,9 +243,12 @@ async def soak(args: argparse.Namespace, url: str, state: Path, flows: Path,
 
     async def one(index: int, call: Placed) -> None:
         async with gate:
-            if index == args.calls // 3:
+            if time.monotonic() - begun > args.max_minutes * 60:
+                call.problem = "not placed (time budget spent)"
+                return
+            if index == min(args.calls // 3, 150):
                 asyncio.get_running_loop().create_task(break_a_flow(flows, 20.0))
-            if index == 2 * args.calls // 3:
+            if index == min(2 * args.calls // 3, 300):
                 threading.Thread(target=hold_database, args=(state / "voicebot.db", 10.0),
                                  daemon=True).start()
             if index == min(50, args.calls - 1):
@@ -257,6 +260,7 @@ async def soak(args: argparse.Namespace, url: str, state: Path, flows: Path,
 
     await asyncio.gather(*(one(i, c) for i, c in enumerate(placed)))
     elapsed = time.monotonic() - begun
+    placed = [p for p in placed if p.problem != "not placed (time budget spent)"]
     await asyncio.sleep(5.0)  # the records' writer stores what is queued
     end = await stats(url)
     report(args, placed, state, start, end, memory, elapsed)
@@ -300,6 +304,8 @@ def main() -> None:
     parser.add_argument("--asr-faults", type=float, default=0.03)
     parser.add_argument("--tts-faults", type=float, default=0.03)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--max-minutes", type=float, default=60.0,
+                        help="place no new call after this long (the report says how many ran)")
     parser.add_argument("--keep", action="store_true", help="keep the state folder")
     args = parser.parse_args()
     state = Path(tempfile.mkdtemp(prefix="voicebot-soak-"))
