@@ -206,15 +206,9 @@ class CallSession:
         await self._finish_speaking()
         shown = self._shown()
         outcome = await self.handover(action, shown)
-        self._emit(
-            CallEventType.TRANSFER,
-            team=action.team,
-            reason=action.reason,
-            summary=action.summary,
-            verified=shown.verified,
-            slots=shown.slots,
-            emergency=action.emergency,
-        )
+        self._emit(CallEventType.TRANSFER, team=action.team, reason=action.reason,
+                   summary=action.summary, verified=shown.verified, slots=shown.slots,
+                   emergency=action.emergency)
         await self.call.close()
         return outcome, "transferred"
 
@@ -358,6 +352,8 @@ class CallSession:
         task = self._speaking
         if task is not None and not task.done():
             task.cancel()
+        elif task is not None and not task.cancelled():
+            task.exception()  # it failed as the call ended: taken, so asyncio has no complaint
 
     async def _fail(self, err: Exception) -> tuple[Outcome, str]:
         """Apologise and hand over; used for any error, expected or not."""
