@@ -14,7 +14,11 @@ from typing import Any, Literal, Protocol
 
 @dataclass(frozen=True)
 class CallInfo:
-    """Who is calling and how; ``parameters`` are the carrier's custom stream parameters."""
+    """Who is calling and how; ``parameters`` are the carrier's custom stream parameters.
+
+    ``watch_token`` is set on browser calls only: a secret that only the page that placed the
+    call holds, with which it may follow the call's own live events.
+    """
 
     call_sid: str
     stream_sid: str
@@ -23,6 +27,7 @@ class CallInfo:
     carrier: str = "twilio"
     rate: int = 8000
     parameters: dict[str, str] = field(default_factory=dict)
+    watch_token: str = ""
 
 
 @dataclass(frozen=True)

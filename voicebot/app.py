@@ -8,25 +8,26 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import asdict
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from telephony import Call, Outcome, TransferTarget
 from telephony.browser.routes import make_router as make_phone_router
 from telephony.twilio.routes import TwilioOptions
 from telephony.twilio.routes import make_router as make_twilio_router
 from voicebot import __version__
-from voicebot.call.handing import SHUTDOWN_NOTICE
+from voicebot.call.handing import APOLOGY, SHUTDOWN_NOTICE, TIME_UP
 from voicebot.call.listener import Listener
-from voicebot.call.session import APOLOGY, CARD_NOTICE, TIME_UP, CallSession
+from voicebot.call.session import CARD_NOTICE, CallSession
 from voicebot.call.speaker import Speaker
+from voicebot.call.watchdog import TurnWatchdog
 from voicebot.config import Settings
 from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
 from voicebot.council.verification import VerificationPolicy
-from voicebot.errors import ConfigError, ModelError
+from voicebot.errors import ConfigError, ModelError, StorageError
 from voicebot.events import EventSink, fan_out
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import FlowRegistry
@@ -38,7 +39,7 @@ from voicebot.operations.routes import make_operations_router
 from voicebot.operations.tracing import tracing_from
 from voicebot.records import CallRecords
 from voicebot.records.admissions import StoredAdmissions
-from voicebot.records.handoffs import HandoffQueue
+from voicebot.records.handoffs import HandoffQueue, QueueLengths
 from voicebot.records.outcomes import StoredOutcomes
 from voicebot.speech import provision
 from voicebot.speech.engines import SpeechEngines
@@ -55,6 +56,7 @@ from voicebot.web.api import make_api_router
 from voicebot.web.desktop import QUEUE_HOURS, make_desktop_router
 from voicebot.web.live import LiveQueue
 from voicebot.web.shield import protect
+from voicebot.web.watch import CallWatch, make_watch_router
 from voicebot.web.whisper import make_whisper_router
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,26 +79,30 @@ class Service:
         self.services = Services(self.council, self.database, VerificationPolicy(
             limits.max_failures_per_call, limits.max_failures_per_account,
             limits.window_hours * 3600))
-        self.records = CallRecords(self.database, retention_days=settings.retention_days)
+        self.records = CallRecords(self.database, retention_days=settings.retention_days,
+                                   spool=settings.spool)
         self.engines = SpeechEngines.load(settings)
         self.outcomes = StoredOutcomes(self.database)  # shared by every process
+        self.queue_lengths = QueueLengths(HandoffQueue(self.records))
         self.handoff = Handoff(
             settings,
             synthesize=synthesize_with(self.engines.synthesizer),
             transcripts=self.records.read_transcript,
             notes=self.outcomes,
+            waiting=self.queue_lengths,
         )
         self.flows = FlowRegistry(settings.flows_dir, self.services.actions, self.handoff.teams,
                                   prepare_audio=self.engines.load_recordings)
         self.conversing = self.engines.conversing(settings.conversation_languages)
         self.live = LiveQueue(self.database)  # hears the store's queue notices, from any process
+        self.watch = CallWatch()
         self.telephony_stats: Counter[str] = Counter()
         self.calls_in_progress = 0
         self.drain = Drain(settings.drain.limit_seconds, settings.drain.linger_seconds,
                            siblings=settings.drain.new_calls == "proxy")
         self.metrics = self._metrics()
         self.tracing = tracing_from(settings)
-        sinks: list[EventSink] = [self.records, self.live, self.metrics]
+        sinks: list[EventSink] = [self.records, self.live, self.metrics, self.watch]
         if self.tracing is not None:
             sinks.append(self.tracing[0])
         self.events: EventSink = fan_out(*sinks)
@@ -116,17 +122,24 @@ class Service:
         if self.tracing is not None:
             self.tracing[0].audio_sent(call_sid)
 
+    def service_name(self, intent: str) -> str:
+        """How the figures name a flow intent: its ``name`` in the flows ("a missed bin")."""
+        found = self.flows.current.intents.get(intent)
+        return found[1].name if found is not None and found[1].name else intent
+
     async def handle(self, call: Call) -> Outcome:
         """Runs one call's conversation (Twilio or the browser phone)."""
         sid = call.info.call_sid
         self.calls_in_progress += 1
+        if call.info.watch_token:  # a browser call: its page shows what the bot heard and did
+            self.watch.open(sid, call.info.watch_token)
         call = AudioTap(call, self._audio_sent)
         listener = Listener(self.engines.vad, self.metrics.timed(self.engines.recognizer),
                             self.events, sid, rate=call.info.rate)
         try:
             flows = self.flows.current  # the call keeps the flows (and recordings) it began with
             dialogue = Dialogue(flows, self.services, self.events, sid, self.handoff,
-                                self.conversing)
+                                self.conversing, caller=call.info.from_number)
             book = flows.audio if isinstance(flows.audio, PromptBook) else None
             session = CallSession(
                 call,
@@ -136,12 +149,14 @@ class Service:
                 handover=self.handoff.for_call(sid),
                 events=self.events,
                 max_seconds=self.settings.max_call_seconds,
+                watchdog=TurnWatchdog(reply_seconds=self.settings.reply_limit_seconds),
             )
             self.drain.started(sid, session.shut_down, needs_action=call.info.carrier == "twilio")
             return await session.run()
         finally:
             self.drain.ended(sid)
             listener.close()
+            self.watch.finish(sid)
             self.calls_in_progress -= 1
 
     def fixed_prompts(self, language: str = "en") -> list[str]:
@@ -162,6 +177,18 @@ class Service:
                        target=TransferTarget(general.target.kind, general.target.address))
 
 
+async def _count_waiting(service: Service, every: float = 5.0) -> None:
+    """Keep the callers-waiting counts fresh when busy teams offer call backs (off the loop)."""
+    if service.settings.callbacks.offer_when_waiting is None:
+        return
+    while True:
+        try:
+            await asyncio.to_thread(service.queue_lengths.refresh)
+        except StorageError as err:
+            _LOGGER.warning("cannot count callers waiting: %s", err)
+        await asyncio.sleep(every)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the service for these settings; models load once, here."""
     require_api_token(settings)
@@ -172,15 +199,18 @@ def create_app(settings: Settings) -> FastAPI:
         for language in service.conversing:
             await service.engines.warm(service.fixed_prompts(language), language=language)
         watcher = asyncio.create_task(service.flows.watch(), name="flow-reload")
+        counting = asyncio.create_task(_count_waiting(service), name="queue-lengths")
         _LOGGER.info("voicebot ready: %s flows, council data from %s", settings.flows_dir,
                      settings.data_dir)
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in (watcher, counting):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             service.live.close()
+            service.watch.close()
             await service.engines.close()
             service.records.close()
             service.outcomes.close()
@@ -227,9 +257,11 @@ def create_app(settings: Settings) -> FastAPI:
             stats=service.telephony_stats, max_calls=settings.web.browser_phone_calls,
             origins=frozenset(filter(None, [origin_of(settings.public_url)])),
             gate=service.drain))
+        app.include_router(make_watch_router(service.watch))
     app.include_router(make_whisper_router(service.handoff, served=service.drain.whisper_served))
-    app.include_router(make_api_router(service.records, settings))
-    app.include_router(make_desktop_router(service.records, settings, service.live))
+    app.include_router(make_api_router(service.records, settings, service.service_name))
+    app.include_router(make_desktop_router(service.records, settings, service.live,
+                                           service_of=service.service_name))
     app.include_router(make_operations_router(service.drain, service.metrics,
                                               ApiAccess(settings)))
 
@@ -240,17 +272,21 @@ def create_app(settings: Settings) -> FastAPI:
     access = ApiAccess(settings)
 
     @app.get("/healthz")
-    async def healthz(request: Request) -> dict[str, Any]:
-        """Status for anyone; the details (models, flows, counters) only with API access."""
+    async def healthz(request: Request) -> JSONResponse:
+        """Status for anyone (503 while call records are not being stored); the details
+        (models, flows, storage, counters) only with API access."""
+        storage = service.records.health()
+        status, code = ("ok", 200) if storage.healthy else ("degraded", 503)
         if not access.allows(request):
-            return {"status": "ok"}
-        return {
-            "status": "ok",
+            return JSONResponse({"status": status}, status_code=code)
+        return JSONResponse({
+            "status": status,
+            "storage": asdict(storage),
             "version": __version__,
             **service.engines.describe(),
             "calls_in_progress": service.calls_in_progress,
             "flows": service.flows.describe(),
             "telephony": dict(service.telephony_stats),
-        }
+        }, status_code=code)
 
     return app

@@ -112,6 +112,10 @@ from voicebot.commands import prompts as prompt_commands  # noqa: E402
 EXTRA_COMMANDS.extend([chat.register, simulator.register, passwords.register])
 EXTRA_COMMANDS.append(prompt_commands.register)
 
+from voicebot.commands import calls  # noqa: E402
+
+EXTRA_COMMANDS.append(calls.register)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)

@@ -6,6 +6,7 @@ failing in the middle of a resident's call.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import json
 import os
@@ -60,12 +61,57 @@ class QueueSettings(BaseModel):
     """Opening hours as ``Mon-Fri 09:00-17:00; Sat 09:00-12:00``; ``always`` for 24/7."""
 
 
+class EmergencySettings(QueueSettings):
+    """A team's out-of-hours emergency line (homelessness tonight, a dangerous structure)."""
+
+    hours: str = "always"
+
+
 class TransferTargetSettings(QueueSettings):
     """Where one kind of call is handed over, and when someone is there to answer."""
 
     cy: QueueSettings | None = None
     """The team's Welsh-speaking agents (Welsh Language Standards): Welsh callers go here,
     with the same context. A team without one sends Welsh callers to ``general.cy``."""
+    emergency: EmergencySettings | None = None
+    """Where the emergencies the flows describe for this team go, at any hour (its own
+    ``hours``, ``always`` unless set). Without one they go to the team when it is open."""
+
+
+class ClosureDaySettings(BaseModel):
+    """Days the council's teams are closed besides bank holidays (``to`` for a run of days)."""
+
+    date: dt.date
+    to: dt.date | None = None
+    name: str = "a closure day"
+    """How the bot names it: "Our council tax team is closed today for {name}"."""
+
+    @model_validator(mode="after")
+    def _in_order(self) -> ClosureDaySettings:
+        if self.to is not None and self.to < self.date:
+            raise ValueError(f"'to' ({self.to}) is before 'date' ({self.date})")
+        return self
+
+
+class CallbackSettings(BaseModel):
+    """Call backs offered when a team is closed, or when too many callers are waiting."""
+
+    offer_when_waiting: int | None = Field(default=None, ge=1)
+    """Offer a call back (or holding) once this many transferred callers wait for a team in
+    the agent desktop's queue; unset: only out of hours."""
+    days_offered: int = Field(default=2, ge=1, le=5)
+    """Call-back windows are offered on this many of the team's next open days."""
+
+
+class CostSettings(BaseModel):
+    """What the line costs, for the cost-per-transaction figure (the supervisor's page shows
+    the arithmetic). Set them from the council's own accounts; the defaults are placeholders."""
+
+    per_minute: float = Field(default=0.02, ge=0)
+    """Cost of a minute on the line with the bot (carrier and hosting)."""
+    per_transfer: float = Field(default=3.50, ge=0)
+    """Cost of an agent handling a transferred call."""
+    currency: str = Field(default="£", max_length=3)
 
 
 class VerificationSettings(BaseModel):
@@ -158,6 +204,10 @@ class Settings(BaseSettings):
     database_url: str = ""
     """``postgresql://voicebot@db.internal/voicebot`` for several processes; default (empty):
     ``sqlite:///<state_dir>/voicebot.db``."""
+    spool_dir: Path | None = None
+    """Where call-record writes wait while the database is unavailable (locked for minutes,
+    unreachable, its disk full), until it takes them again; default ``<state_dir>/spool``. Put
+    it on a different disk from the database where you can."""
     database_pool_size: int = Field(8, ge=1, le=200)
     """PostgreSQL connections per process (the writer, web reads, desktop sessions)."""
     models_dir: Path = ROOT / "models"
@@ -179,6 +229,18 @@ class Settings(BaseSettings):
     verification: VerificationSettings = VerificationSettings()
     max_call_seconds: float = Field(default=900.0, ge=5)
     """A call still with the bot after this long hears a polite message and is transferred."""
+    reply_limit_seconds: float = Field(default=10.0, ge=1, le=120)
+    """A caller whose turn gets no reply from the bot this long after it ended (a fault: a
+    lookup that hangs, a model that stopped) hears the apology and is transferred, and the call
+    is recorded as a fault."""
+    bank_holidays: Literal["england-and-wales", "scotland", "northern-ireland", "none"] = (
+        "england-and-wales")
+    """Whose bank holidays close the teams (``always`` lines stay open)."""
+    closure_days: list[ClosureDaySettings] = Field(default_factory=list)
+    """The council's own closure days (``{date: 2026-12-29, to: 2026-12-31, name: the
+    Christmas closure}``)."""
+    callbacks: CallbackSettings = CallbackSettings()
+    costs: CostSettings = CostSettings()
     conversation_languages: list[str] = Field(default_factory=lambda: ["en"])
     """Languages the bot holds a whole call in. Add ``cy`` only with a Welsh voice in
     ``models.voices`` and once Whisper has been measured on Welsh callers (docs/benchmarks.md:
@@ -215,6 +277,10 @@ class Settings(BaseSettings):
     @property
     def database(self) -> Path:
         return self.state_dir / "voicebot.db"
+
+    @property
+    def spool(self) -> Path:
+        return self.spool_dir or self.state_dir / "spool"
 
     @property
     def twilio_token(self) -> str | None:

@@ -39,7 +39,10 @@ _TENS = {"twenty": "2", "thirty": "3", "forty": "4", "fourty": "4", "fifty": "5"
 _REPEAT = {"double": 2, "triple": 3, "treble": 3}
 _FILLER = {"um", "uh", "er", "erm", "ah", "hmm", "and", "then"}
 """Words a caller puts between groups of a number without ending it."""
-_TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
+_TOKEN = re.compile(r"[A-Za-z\d]*[A-Za-z][A-Za-z\d]*|\d+|[^\sA-Za-z\d]")
+"""Words (letters, or letters and digits together: a call id, "LS6", "5pm"), digit runs, and
+single marks. Digits inside an identifier are not a number said: a Twilio call id in a log
+line must stay whole, or nobody can follow the call."""
 _SEPARATOR = set(",.-\u2013\u2014/:;")
 _SECURITY = re.compile(
     r"\b(?:cvv2?|cvc2?|cv2|csc|cid|security\s+(?:code|number|digits)"
@@ -184,10 +187,23 @@ def mask_number(number: str) -> str:
 
 
 class RedactingFormatter(logging.Formatter):
-    """Redacts the whole formatted record, tracebacks included, so no handler can leak."""
+    """Redacts what a record says, its traceback and stack included, so no handler can leak;
+    the line's own fields (the time, the level) are left as they are, or every timestamp would
+    read as a redacted number."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return redact_numbers(super().format(record))
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        said = record.message
+        record.message = redact_numbers(said)
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = said
+
+    def formatException(self, ei: Any) -> str:
+        return redact_numbers(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return redact_numbers(super().formatStack(stack_info))
 
 
 class RedactingFilter(logging.Filter):

@@ -4,7 +4,9 @@ The page speaks the Media Streams JSON that Twilio speaks (mu-law 8 kHz, 20 ms f
 media/mark/clear/dtmf/stop), so a browser call runs through the same ``MediaStreamCall`` and the
 same conversation as a phone call. There is no signature: the page is for council staff on the
 council network, and the app decides whether to mount it. The service names each browser call
-(``BR`` + 32 hex digits) rather than trusting the page to.
+(``BR`` + 32 hex digits) rather than trusting the page to, and tells the page that name with a
+secret token (a ``call`` message before the bot speaks), with which the page may follow the
+call's own events where the service offers them.
 
 Two guards stand in for a signature. A websocket whose ``Origin`` is another site is refused
 (a page elsewhere cannot use a member of staff's browser to place calls), and at most
@@ -14,6 +16,7 @@ test phone can never take the CPU that phone calls need.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -113,8 +116,12 @@ def make_router(
             from_number="browser",
             carrier="browser",
             parameters=dict(start["start"]["customParameters"]),
+            watch_token=secrets.token_urlsafe(24),
         )
         _LOGGER.info("browser call %s started", info.call_sid)
+        with contextlib.suppress(RuntimeError, OSError):  # a page already gone: run_call sees it
+            await websocket.send_text(json.dumps({"event": "call", "callSid": info.call_sid,
+                                                  "watchToken": info.watch_token}))
         if guarded is not None:
             guarded.call_ringing(info.call_sid, info.from_number, info.to_number)
 
@@ -133,7 +140,8 @@ def make_router(
 
 
 _ASSETS = {"phone.html": "text/html; charset=utf-8", "phone.js": "text/javascript; charset=utf-8",
-           "capture.js": "text/javascript; charset=utf-8", "phone.css": "text/css; charset=utf-8"}
+           "capture.js": "text/javascript; charset=utf-8", "phone.css": "text/css; charset=utf-8",
+           "transcript.js": "text/javascript; charset=utf-8"}
 
 
 def _allowed(origin: str, host: str | None, origins: frozenset[str]) -> bool:

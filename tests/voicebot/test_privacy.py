@@ -162,6 +162,22 @@ def test_logs_are_redacted_tracebacks_included() -> None:
     assert CARD not in text and "4556 7375" not in text and MARKER in text
 
 
+def test_digits_inside_an_identifier_are_not_a_number() -> None:
+    line = "call CA1a59cc193140300021eda0503c09bf50: media stream MZ4111111111111111ab started"
+    assert privacy.redact_numbers(line) == line
+    assert MARKER in privacy.redact_numbers(f"CA1a59cc1931: card {CARD} keyed")
+
+
+def test_a_log_line_keeps_its_time_while_its_message_is_redacted() -> None:
+    formatter = privacy.RedactingFormatter("%(asctime)s %(levelname)s %(message)s")
+    record = logging.getLogger("t").makeRecord("t", logging.INFO, __file__, 1,
+                                               "card %s", (CARD,), None)
+    record.created = 1795000000.25  # 2026-11-18, an instant whose digits look like anything
+    text = formatter.format(record)
+    assert text.startswith(formatter.formatTime(record)), text
+    assert CARD not in text and MARKER in text
+
+
 def test_every_module_redacts_with_the_privacy_module() -> None:
     from voicebot import logs
     from voicebot.handoff import transfer

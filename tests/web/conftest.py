@@ -94,7 +94,8 @@ def service(settings: Settings, tmp_path: Path, database_url: str) -> Iterator[S
 
 
 def transfer_call(events: EventSink, sid: str, *, team: str = "council_tax",
-                  verified: bool = True, caller: str = "+447700900123") -> None:
+                  verified: bool = True, caller: str = "+447700900123",
+                  emergency: bool = False) -> None:
     """A call that ends in a transfer, as CallSession reports it."""
     events(CallEvent(CallEventType.CALL_START, sid, {"from": caller, "to": "+441130000000"}))
     events(CallEvent(CallEventType.SAY, sid, {"text": "Hello, how can I help?",
@@ -110,7 +111,7 @@ def transfer_call(events: EventSink, sid: str, *, team: str = "council_tax",
     events(CallEvent(CallEventType.TRANSFER, sid, {
         "team": team, "reason": "moving home",
         "summary": "Council tax enquiry, account verified, caller is moving home",
-        "verified": verified,
+        "verified": verified, "emergency": emergency,
         "slots": {"account": "12345678", "address": "1 High Street, LS6 2QT"}}))
     events(CallEvent(CallEventType.CALL_END, sid, {"outcome": "transferred",
                                                    "reason": "moving home"}))

@@ -61,6 +61,10 @@ async def test_an_agent_takes_a_transferred_call(service: Service, tmp_path: Pat
         listed = await page.evaluate(f"{row('CA1')}.textContent")
         assert "Council tax" in listed and "moving home" in listed and "verified" in listed
         assert "+447700900123" in listed  # verified callers are shown in full
+        assert "emergency" not in listed
+        transfer_call(service.events, "CA2", team="housing", emergency=True)
+        urgent = await page.wait_for(f"{row('CA2')}?.textContent", within=3)
+        assert "emergency" in urgent  # an emergency transfer is marked in the queue
 
         await page.evaluate(f"{row('CA1')}.click(); true")
         await page.wait_for("!document.getElementById('detail').hidden")
@@ -77,7 +81,8 @@ async def test_an_agent_takes_a_transferred_call(service: Service, tmp_path: Pat
         await page.evaluate("document.getElementById('claim').click(); true")
         await page.wait_for("document.getElementById('d-state').textContent === "
                             "'Claimed by you'")
-        assert await page.text("message") == "You have claimed this call."
+        await page.wait_for("document.getElementById('message').textContent === "
+                            "'You have claimed this call.'")  # the live update may come first
         await page.evaluate(
             "document.getElementById('outcome').value = 'resolved';"
             "document.getElementById('note').value = 'Moved the account to the new address';"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telephony import Call, Outcome
 from voicebot.events import CallEvent, CallEventType, EventSink
@@ -22,6 +22,16 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
+APOLOGY = (
+    "I'm sorry, something has gone wrong on our side. "
+    "I'm passing you to a member of our team now, so please stay on the line."
+)
+"""Said on any internal error, before the caller is transferred."""
+TIME_UP = (
+    "I'm sorry, this call has reached the time limit for our automated line. "
+    "I'm passing you to a member of our team now, so please stay on the line."
+)
+"""Said when a call reaches its time limit; the caller is then transferred."""
 SHUTDOWN_NOTICE = (
     "I'm sorry, this service has to restart. "
     "I'm passing you to a member of our team now, so please stay on the line."
@@ -69,3 +79,13 @@ def cancelled_from_outside() -> bool:
     """True when the task running the session itself is being cancelled (not the dialogue)."""
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+class _Unverified:
+    """What an error transfer tells the agent side: nothing, as the state may be broken."""
+
+    verified = False
+    slots: dict[str, Any] = {}  # noqa: RUF012
+
+
+UNVERIFIED = _Unverified()

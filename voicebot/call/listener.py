@@ -30,7 +30,7 @@ import numpy as np
 from telephony import AudioIn
 from voicebot.audio import FrameChunker, Resampler, pcm16_to_float
 from voicebot.call.timing import TurnTiming
-from voicebot.errors import RecognitionError, SpeechError
+from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
 from voicebot.speech.expected import holds_one_of
@@ -71,7 +71,14 @@ class NotHeard:
     transcript: Transcript | None = None
 
 
-Result = SpeechStarted | Heard | NotHeard
+@dataclass(frozen=True)
+class Broken:
+    """A finished turn whose recognition failed: a fault on our side, not the caller's."""
+
+    error: VoicebotError
+
+
+Result = SpeechStarted | Heard | NotHeard | Broken
 
 
 class Listener:
@@ -212,6 +219,7 @@ class Listener:
         audio = self._audio()
         pause = (len(self._utterance) - self._voiced_end) * self._window_seconds
         reuse = self._partial if self._partial_at == self._voiced_end else None
+        pause = (len(self._utterance) - self._voiced_end) * self._window_seconds
         self._utterance, self._voiced_end = [], 0
         self._partial, self._partial_at, self._complete_at = None, -1, -1
         self._emit(CallEventType.TURN_END, seconds=round(audio.size / SAMPLE_RATE, 2),
@@ -239,8 +247,12 @@ class Listener:
             transcript = await self._transcribe(audio, partial)
         except SpeechError as err:
             _LOGGER.warning("call %s: recognition failed: %s", self._sid, err)
-            self._emit(CallEventType.ERROR, code=err.code, message=err.message)
-            self._results.put_nowait(NotHeard())
+            self._results.put_nowait(Broken(err))
+            return
+        except Exception as err:  # a fault outside the recogniser's own guard: still a result
+            _LOGGER.error("call %s: recognition broke", self._sid, exc_info=err)
+            self._results.put_nowait(Broken(RecognitionError(
+                "asr-failed", f"{type(err).__name__}: {err}")))
             return
         self.timing = TurnTiming(pause, ended, time.monotonic() - ended, transcript)
         if transcript.heard:

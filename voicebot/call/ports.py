@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from telephony import AudioIn, Outcome
 from voicebot.call.keypad import DialogueView
-from voicebot.call.listener import Heard, NotHeard, SpeechStarted
+from voicebot.call.listener import Broken, Heard, NotHeard, SpeechStarted
 from voicebot.call.timing import TurnTiming
 from voicebot.flows.actions import Action, CallerTurn, Handover
 from voicebot.speech.base import Hints
@@ -36,8 +36,13 @@ class DialoguePort(Protocol):
     @property
     def slots(self) -> Any: ...
 
+    @property
+    def closing(self) -> bool:
+        """Only the post-call question is left: a caller who hangs up now finished the call."""
+        ...
 
-Heard_ = SpeechStarted | Heard | NotHeard
+
+Heard_ = SpeechStarted | Heard | NotHeard | Broken
 
 
 class ListenerPort(Protocol):

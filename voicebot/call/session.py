@@ -17,8 +17,10 @@ from typing import Any
 
 from telephony import AudioIn, Call, DigitIn, MarkPlayed, Outcome, StreamStopped
 from voicebot.call import handing
+from voicebot.call.expecting import hints_for
+from voicebot.call.handing import APOLOGY, TIME_UP
 from voicebot.call.keypad import KeyEntry, Keypad, ScrubbedView
-from voicebot.call.listener import NotHeard, SpeechStarted
+from voicebot.call.listener import Broken, NotHeard, SpeechStarted
 from voicebot.call.ports import (
     DialoguePort,
     DialogueView,
@@ -27,38 +29,31 @@ from voicebot.call.ports import (
     ListenerPort,
     SpeakerPort,
 )
+from voicebot.call.tasks import now, settle, wrapped
+from voicebot.call.watchdog import TurnWatchdog
 from voicebot.errors import VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.flows.actions import (
     Action,
     CallerTurn,
-    Expectation,
     Handover,
     Hangup,
     Listen,
     Say,
 )
-from voicebot.speech.base import Hints
 
 _LOGGER = logging.getLogger(__name__)
 
-APOLOGY = (
-    "I'm sorry, something has gone wrong on our side. "
-    "I'm passing you to a member of our team now, so please stay on the line."
-)
 CARD_NOTICE = (
     "For your security, please don't key in or read out card details on this line. "
     "I can't take payments, and I haven't kept those numbers."
 )
 """Said when the caller's keypad entries add up to a card number (which is then withheld)."""
-TIME_UP = (
-    "I'm sorry, this call has reached the time limit for our automated line. "
-    "I'm passing you to a member of our team now, so please stay on the line."
-)
-"""Said when a call reaches ``max_seconds``; the caller is then transferred."""
 MAX_CALL_SECONDS = 900.0
 NO_RESPONSE = "no-response"
 """The dialogue's hang-up reason after repeated silence."""
+ENDINGS = {"callback-booked": "callback", "message-left": "message"}
+"""Hang-up reasons whose call is recorded with an outcome of its own (not "contained")."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +80,7 @@ class CallSession:
         apology: str = APOLOGY,
         max_seconds: float = MAX_CALL_SECONDS,
         time_up: str = TIME_UP,
+        watchdog: TurnWatchdog | None = None,
     ) -> None:
         self.call = call
         self.dialogue = dialogue
@@ -95,6 +91,8 @@ class CallSession:
         self.apology = apology
         self.max_seconds = max_seconds
         self.time_up = time_up
+        self.watchdog = watchdog or TurnWatchdog()
+        self._speech_began = 0.0
         self._answers = 0
         """Caller turns handed to the dialogue (a call with none that times out is silent)."""
         self._inbox: asyncio.Queue[KeyEntry | _Stopped | Heard_] = asyncio.Queue()
@@ -164,7 +162,7 @@ class CallSession:
         self._conversation.cancel()
 
     async def _converse(self) -> tuple[Outcome, str]:
-        actions = await self.dialogue.start()
+        actions = await self.watchdog.reply(self.dialogue.start())
         while True:
             result = await self._perform(actions)
             if isinstance(result, tuple):
@@ -172,8 +170,10 @@ class CallSession:
             if result is None or self._stopped is not None:
                 if result is not None and asyncio.iscoroutine(result):
                     result.close()
-                return Outcome("hangup", reason="caller-hung-up"), "abandoned"
-            actions = await result
+                finished = self.dialogue.closing  # hung up at the satisfaction question
+                return Outcome("hangup", reason="caller-hung-up"), (
+                    "contained" if finished else "abandoned")
+            actions = await self.watchdog.reply(result)
 
     async def _perform(
         self, actions: list[Action]
@@ -198,21 +198,17 @@ class CallSession:
                 await self._finish_speaking()
                 await self.call.close()
                 silent = action.reason == NO_RESPONSE and self._answers == 0
-                return Outcome("hangup", reason=action.reason), "silent" if silent else "contained"
+                label = "silent" if silent else ENDINGS.get(action.reason, "contained")
+                return Outcome("hangup", reason=action.reason), label
         return await self._listen(Listen())
 
     async def _hand_over(self, action: Handover) -> tuple[Outcome, str]:
         await self._finish_speaking()
         shown = self._shown()
         outcome = await self.handover(action, shown)
-        self._emit(
-            CallEventType.TRANSFER,
-            team=action.team,
-            reason=action.reason,
-            summary=action.summary,
-            verified=shown.verified,
-            slots=shown.slots,
-        )
+        self._emit(CallEventType.TRANSFER, team=action.team, reason=action.reason,
+                   summary=action.summary, verified=shown.verified, slots=shown.slots,
+                   emergency=action.emergency)
         await self.call.close()
         return outcome, "transferred"
 
@@ -231,13 +227,13 @@ class CallSession:
     async def _finish_speaking(self) -> None:
         task, self._speaking = self._speaking, None
         if task is not None:
-            await _settle(task)
+            await settle(task)
 
     async def _listen(self, listen: Listen) -> Awaitable[list[Action]] | None:
         """Wait for an answer; the silence timer starts when the bot has finished speaking."""
         expect = listen.expect
         self._keypad.max_digits = expect.max_digits or 1
-        self.listener.expect(self._hints(expect))
+        self.listener.expect(hints_for(expect, self.dialogue.is_complete))
         while True:
             item = await self._next(listen.timeout)
             if isinstance(item, _Stopped):
@@ -252,6 +248,8 @@ class CallSession:
                 return self.dialogue.hear(CallerTurn(digits=item.digits))
             if isinstance(item, SpeechStarted):
                 continue
+            if isinstance(item, Broken):
+                raise item.error
             if isinstance(item, NotHeard):
                 doubtful = item.transcript
                 if doubtful is None or not self.dialogue.is_complete(doubtful.text):
@@ -287,28 +285,24 @@ class CallSession:
                 if getter in done:
                     return getter.result()
                 getter.cancel()
-                await _settle(getter)
+                await settle(getter)
                 continue
             try:
                 return await asyncio.wait_for(self._inbox.get(), silence_after)
             except TimeoutError:
-                if self._speech_open:
-                    continue  # the caller is mid-sentence: not silence
+                if self._speech_open:  # the caller is mid-sentence: not silence, unless the
+                    self.watchdog.overdue(self._speech_began, now())  # result never comes
+                    continue
                 return _Silence()
-
-    def _hints(self, expect: Expectation) -> Hints:
-        phrases = tuple(expect.options) + tuple(expect.phrases)
-        return Hints(
-            expect=expect.slot_type,
-            phrases=phrases,
-            prompt=", ".join(phrases[:40]),
-            is_complete=self.dialogue.is_complete,
-            candidates=expect.candidates,
-            language=expect.language,
-        )
 
     async def _pump_carrier(self) -> None:
         """Carrier events -> listener audio, keypad entries, the end of the stream."""
+        try:
+            await self._carry()
+        except Exception as err:  # the conversation must hear of it, or the call goes silent
+            self._inbox.put_nowait(Broken(wrapped(err, "audio-in-failed")))
+
+    async def _carry(self) -> None:
         async for event in self.call.events():
             if isinstance(event, AudioIn):
                 self.listener.feed(event)
@@ -333,9 +327,13 @@ class CallSession:
     async def _pump_listener(self) -> None:
         """Listener results -> barge-in and the session's inbox."""
         while True:
-            item = await self.listener.next()
+            try:
+                item = await self.listener.next()
+            except Exception as err:
+                self._inbox.put_nowait(Broken(wrapped(err, "listener-failed")))
+                return
             if isinstance(item, SpeechStarted):
-                self._speech_open = True
+                self._speech_open, self._speech_began = True, now()
                 await self._barge_in()
             else:
                 self._speech_open = False
@@ -347,7 +345,7 @@ class CallSession:
             return
         self._barged = True
         task.cancel()
-        await _settle(task)
+        await settle(task)
         await self.call.clear()
         self._emit(CallEventType.BARGE_IN)
 
@@ -355,6 +353,8 @@ class CallSession:
         task = self._speaking
         if task is not None and not task.done():
             task.cancel()
+        elif task is not None and not task.cancelled():
+            task.exception()  # it failed as the call ended: taken, so asyncio has no complaint
 
     async def _fail(self, err: Exception) -> tuple[Outcome, str]:
         """Apologise and hand over; used for any error, expected or not."""
@@ -367,7 +367,7 @@ class CallSession:
         self._emit(CallEventType.ERROR, code=code, message=message)
         handover = Handover(team="general", reason=f"technical problem ({code})",
                             summary="The automated service had a problem during this call")
-        outcome = await self._transfer_after(self.apology, handover, _Unverified())
+        outcome = await self._transfer_after(self.apology, handover, handing.UNVERIFIED)
         if outcome.kind == "hangup":
             outcome = Outcome("hangup", reason=f"error: {code}")
         return outcome, "error"
@@ -394,21 +394,3 @@ class CallSession:
         outcome = await self._transfer_after(handing.SHUTDOWN_NOTICE, handing.RESTART,
                                              self._shown())
         return outcome, "abandoned" if outcome.kind == "hangup" else "shutdown"
-
-
-class _Unverified:
-    """What an error transfer tells the agent side: nothing, as the state may be broken."""
-
-    verified = False
-    slots: dict[str, Any] = {}  # noqa: RUF012
-
-
-async def _settle(task: asyncio.Future[Any]) -> None:
-    """Await a task that may have been cancelled, without swallowing our own cancellation
-    (the call's time limit cancels the conversation wherever it is waiting)."""
-    try:
-        await task
-    except asyncio.CancelledError:
-        current = asyncio.current_task()
-        if current is not None and current.cancelling():
-            raise

@@ -82,6 +82,7 @@ class Speaker:
                 pcm = await made[index]
                 if index == 0:  # the rest queue for synthesis now, before the first plays
                     made += [asyncio.ensure_future(unit()) for unit in units[1:]]
+                    self._events(CallEvent(CallEventType.SAY_START, sid, {"text": text}))
                 ready = time.monotonic()
                 await self._call.play(pcm)
                 if timing is not None:

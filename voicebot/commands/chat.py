@@ -8,11 +8,12 @@ import functools
 import tempfile
 from pathlib import Path
 
+from voicebot.commands import flow_schema
 from voicebot.config import Settings, load_settings
 from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
 from voicebot.flows.actions import CallerTurn, Handover, Hangup, Listen, Say
-from voicebot.flows.conversation_tests import fixed_today, load_tests, run_test
+from voicebot.flows.conversation_tests import fixed_today, read_tests, run_test
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.reading import explain
 from voicebot.flows.registry import FlowSet, build
@@ -68,17 +69,23 @@ def test_command(args: argparse.Namespace) -> int:
 
 
 async def _run_tests(folder: Path, settings: Settings) -> int:
+    from voicebot.handoff.rehearsal import rehearsal
+
     built = _checked(folder, settings)
     if built is None:
         return 1
     with tempfile.TemporaryDirectory() as scratch:
         council = CouncilData.load(settings.data_dir, today=fixed_today)
         passed = failed = 0
-        for number, (file, case) in enumerate(load_tests(folder / "tests")):
+        tests, problems = read_tests(folder / "tests")
+        for problem in problems:
+            print(problem)
+        for number, (file, case) in enumerate(tests):
             # Each test gets its own case store, so one test's report is not another's
             # "already reported" (as in the pytest run).
             cases = Path(scratch) / f"cases-{number}.db"
-            result = await run_test(case, file, built, functools.partial(Services, council, cases))
+            result = await run_test(case, file, built, functools.partial(Services, council, cases),
+                                    line=functools.partial(rehearsal, flows=built))
             if result.passed:
                 passed += 1
                 print(f"PASS {file.name}: {result.name}")
@@ -87,8 +94,9 @@ async def _run_tests(folder: Path, settings: Settings) -> int:
                 print(f"FAIL {file.name}: {result.name}")
                 for failure in result.failures:
                     print(f"     {failure}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"{passed} passed, {failed} failed" + (f", {len(problems)} problem(s) in the test "
+                                                 "files" if problems else ""))
+    return 1 if failed or problems else 0
 
 
 def chat_command(args: argparse.Namespace) -> int:
@@ -153,3 +161,5 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         command.add_argument("--data", type=Path, help="council data directory")
         command.add_argument("--flows", type=Path, help=argparse.SUPPRESS)
         command.set_defaults(run=run)
+    flow_schema.configure(sub.add_parser(
+        "schema", help="write the JSON Schema that gives editors completion and checks"))

@@ -7,7 +7,8 @@ so the same flows run in a phone call, in ``voicebot chat`` and in conversation 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class Handover:
     summary: str
     language: str = "en"
     """The caller's language: a Welsh caller goes to the team's Welsh-speaking agents."""
+    emergency: bool = False
+    """An emergency the flows describe: the team's ``emergency`` line takes it, at any hour."""
 
 
 @dataclass(frozen=True)
@@ -89,4 +92,45 @@ class AgentHours(Protocol):
     def closed_message(self, team: str, language: str = "en") -> str | None:
         """None when the team (its agents who speak ``language``) is open now; otherwise a
         sentence saying when it is open."""
+        ...
+
+
+@dataclass(frozen=True)
+class CallbackTime:
+    """A window in a team's opening hours in which someone can call the caller back."""
+
+    start: datetime
+    end: datetime
+    """Local wall-clock times, in the council's time zone."""
+    spoken: str
+    """``on Monday between 9am and midday``."""
+
+
+@dataclass(frozen=True)
+class TeamTimes:
+    """Whether a team can take a caller now and, if not, what the after-hours offer needs."""
+
+    open: bool = True
+    busy: bool = False
+    """Open, but more callers are waiting than the council keeps on hold: offer a call back."""
+    situation: str = ""
+    """Said first when the team cannot take the call: when it is open, or how busy it is."""
+    reopens: str = ""
+    """``on Monday at 9am`` (empty when open now, or never open)."""
+    windows: tuple[CallbackTime, ...] = ()
+    """Call-back windows on the next days the team opens, soonest first."""
+    emergency: bool = False
+    """The team's emergency line answers now."""
+    now: datetime | None = None
+    """The council's local time these were worked out at (names "today" and "tomorrow")."""
+
+
+@runtime_checkable
+class LineTimes(Protocol):
+    """``AgentHours`` with what a call back, a message and an emergency need to know."""
+
+    def closed_message(self, team: str, language: str = "en") -> str | None: ...
+
+    def times(self, team: str, language: str = "en") -> TeamTimes:
+        """The team's times now (its agents who speak ``language``)."""
         ...

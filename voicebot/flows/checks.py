@@ -16,6 +16,9 @@ from voicebot.flows.conditions import ConditionError, names
 from voicebot.flows.loader import LoadedFlow, LoadedMain, Problem
 from voicebot.flows.prompts import all_texts
 from voicebot.flows.schema import (
+    AFTER_HOURS,
+    AFTER_HOURS_ACTIONS,
+    AFTER_HOURS_ENTRIES,
     GLOBAL_INTENTS,
     OUT_OF_SCOPE,
     SPECIAL_TARGETS,
@@ -30,6 +33,8 @@ from voicebot.flows.schema import (
 from voicebot.flows.templates import FORMATS, PLACEHOLDER, names_in
 
 BUILT_IN = {"verified", "caller"}
+AFTER_HOURS_BUILT_IN = {"team"}
+"""Names only the after-hours flow has: the team the caller could not be put through to."""
 
 
 def _hint(name: str, known: Iterable[str]) -> str:
@@ -86,6 +91,8 @@ def unreachable_steps(flow: LoadedFlow, **_: object) -> list[Problem]:
     reached: set[int] = set()
     starts = {0} | {flow.ids[i.start] for i in flow.spec.intents.values()
                     if i.start in flow.ids}
+    if flow.spec.flow == AFTER_HOURS:  # the bot comes in at these by itself
+        starts |= {flow.ids[e] for e in AFTER_HOURS_ENTRIES if e in flow.ids}
     todo = list(starts)
     while todo:
         index = todo.pop()
@@ -104,7 +111,7 @@ def unreachable_steps(flow: LoadedFlow, **_: object) -> list[Problem]:
 
 def unknown_names(flow: LoadedFlow, **_: object) -> list[Problem]:
     known = set(flow.spec.slots) | {s.into for s in flow.steps if isinstance(s, LookupStep)}
-    known |= BUILT_IN
+    known |= BUILT_IN | (AFTER_HOURS_BUILT_IN if flow.spec.flow == AFTER_HOURS else set())
     problems = []
     for index, step in enumerate(flow.steps):
         texts: list[tuple[str, str]] = []
@@ -150,10 +157,29 @@ def unknown_names(flow: LoadedFlow, **_: object) -> list[Problem]:
 
 
 def unknown_actions(flow: LoadedFlow, actions: Iterable[str] = (), **_: object) -> list[Problem]:
-    known = list(actions)
+    known = list(actions) + (list(AFTER_HOURS_ACTIONS) if flow.spec.flow == AFTER_HOURS else [])
     return [flow.where.at("steps", i, message=(
         f"unknown action '{s.lookup}'{_hint(s.lookup, known)} (known: {', '.join(known)})"))
         for i, s in enumerate(flow.steps) if isinstance(s, LookupStep) and s.lookup not in known]
+
+
+def after_hours_entries(flow: LoadedFlow, **_: object) -> list[Problem]:
+    """The bot enters the after-hours flow at fixed steps; each must be there."""
+    if flow.spec.flow != AFTER_HOURS:
+        return []
+    return [flow.where.at("flow", message=(
+        f"the after-hours flow needs a step with id '{entry}' (where the bot comes in: "
+        "'offer' the first time a caller cannot be put through, 'person_again' when they ask "
+        "for a person again, 'last_resort' after that)"))
+        for entry in AFTER_HOURS_ENTRIES if entry not in flow.ids]
+
+
+def window_slots(flow: LoadedFlow, **_: object) -> list[Problem]:
+    """A call-back time picks from the windows the after-hours flow's team offers."""
+    return [flow.where.at("slots", name, message=(
+        f"window slot '{name}' belongs in the after-hours flow, with 'at: team'"))
+        for name, slot in flow.spec.slots.items() if slot.type == "window" and (
+            flow.spec.flow != AFTER_HOURS or slot.at != "team")]
 
 
 def unknown_teams(flow: LoadedFlow, teams: Iterable[str] = (), **_: object) -> list[Problem]:
@@ -207,7 +233,8 @@ def patience(main: LoadedMain) -> list[Problem]:
 
 RULES: list[Callable[..., list[Problem]]] = [
     duplicate_ids, unresolved_next, if_without_else, unreachable_steps, unknown_names,
-    unknown_actions, unknown_teams, address_slots, reserved_intents,
+    unknown_actions, unknown_teams, address_slots, reserved_intents, after_hours_entries,
+    window_slots,
 ]
 
 

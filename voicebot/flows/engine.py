@@ -19,6 +19,7 @@ from voicebot.council.actions import ActionContext, Services
 from voicebot.errors import DataError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.flows.actions import Action, AgentHours, CallerTurn, Expectation, Hangup
+from voicebot.flows.follow_up import FollowUp
 from voicebot.flows.languages import LanguageLine
 from voicebot.flows.policy import Request
 from voicebot.flows.policy import options as likely_options
@@ -29,6 +30,7 @@ from voicebot.flows.replies import Replies
 from voicebot.flows.runner import FlowRunner
 from voicebot.flows.schema import DEFAULT_LANGUAGE
 from voicebot.flows.state import CallState, Mode
+from voicebot.flows.survey import Survey
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,7 +38,9 @@ class Dialogue:
     """One call's conversation over a (frozen) flow set."""
 
     def __init__(self, flow_set: FlowSet, services: Services, events: EventSink, call_sid: str,
-                 hours: AgentHours, conversing: Iterable[str] = (DEFAULT_LANGUAGE,)) -> None:
+                 hours: AgentHours, conversing: Iterable[str] = (DEFAULT_LANGUAGE,),
+                 caller: str = "") -> None:
+        """``caller``: the caller's number as the carrier gave it (offered for a call back)."""
         self.flows = flow_set
         self.services = services
         self._events = events
@@ -49,8 +53,12 @@ class Dialogue:
         self.runner = FlowRunner(flow_set, services, self._state, self.replies, self._context,
                                  self._emit)
         self.questions = Questions(self._state, self.replies, self.runner, self._switch)
+        self.replies.after_hours = FollowUp(flow_set, self._state, self.replies, self.runner,
+                                            self._emit, caller)
         self.languages = LanguageLine(flow_set, self._state, self.replies, conversing,
                                       self._emit)
+        self.survey = Survey(flow_set.main.satisfaction, lambda: self.replies.language,
+                             self._emit)
         self.reading: Reading | None = None
         """The last turn's reading (``voicebot chat --explain`` shows it)."""
 
@@ -99,13 +107,33 @@ class Dialogue:
     async def start(self) -> list[Action]:
         return self.languages.greeting()
 
+    @property
+    def closing(self) -> bool:
+        """Only the satisfaction question is left (the call is otherwise finished)."""
+        return self.survey.waiting
+
     async def hear(self, turn: CallerTurn) -> list[Action]:
+        if self.survey.waiting:
+            return self.survey.answer(turn)
+        return self.survey.before_ending(await self._hear(turn))
+
+    async def silence(self) -> list[Action]:
+        if self.survey.waiting:
+            return self.survey.answer(None)
+        return self.survey.before_ending(await self._silence())
+
+    async def not_heard(self) -> list[Action]:
+        if self.survey.waiting:
+            return self.survey.answer(None)
+        return self.survey.before_ending(await self._not_heard())
+
+    async def _hear(self, turn: CallerTurn) -> list[Action]:
         state = self._state
         if state.mode is Mode.ENDED:
             return [Hangup("completed")]  # the call is over; nothing more is taken in
         state.silences = state.not_heard = 0
         if (language := self.languages.chosen(turn)) is not None:
-            return self.languages.choose(language)
+            return await self.languages.choose(language)
         await prepare(self.flows, heard_words(turn))
         reading = read(turn, self.question(), self.flows, self.services.council)
         self.reading = reading
@@ -113,11 +141,11 @@ class Dialogue:
             return await self._consume(reading)
         except DataError as err:
             _LOGGER.warning("call %s: %s", self.call_sid, err)
-            return self.replies.hand_over(
+            return await self.replies.hand_over(
                 "general", f"could not complete the request ({err.code})",
                 "The automated service could not complete a lookup")
 
-    async def silence(self) -> list[Action]:
+    async def _silence(self) -> list[Action]:
         state = self._state
         if state.mode is Mode.ENDED:
             return [Hangup("completed")]
@@ -130,13 +158,13 @@ class Dialogue:
         return [*self.replies.says([self.replies.prompt("silence_final")]),
                 Hangup("no-response")]
 
-    async def not_heard(self) -> list[Action]:
+    async def _not_heard(self) -> list[Action]:
         state = self._state
         if state.mode is Mode.ENDED:
             return [Hangup("completed")]
         state.not_heard += 1
         if state.not_heard >= 3:
-            return self.replies.hand_over(
+            return await self.replies.hand_over(
                 "general", "caller could not be understood",
                 "The caller could not be understood on the automated line")
         return self._again([self.replies.prompt("not_heard", question=self.replies.question())])
@@ -161,7 +189,7 @@ class Dialogue:
             return await self._global(found)
         if found is None and reading.yes_no is not None and mode is Mode.OFFERED:
             if reading.yes_no:
-                return self.replies.to_agent("caller asked about something this line does "
+                return await self.replies.to_agent("caller asked about something this line does "
                                              "not handle", "caller asked for an agent")
             return self.replies.menu([self.replies.prompt("what_else")])
         if found is None and reading.yes_no is not None and mode is Mode.ANYTHING_ELSE:
@@ -175,7 +203,7 @@ class Dialogue:
         if mode is Mode.CLARIFYING and reading.sure and reading.slot and reading.value:
             # "Bins or a missed bin?" - "LS6 2QT": keep the postcode, ask again.
             self.runner.keep(reading.slot, self._slot_type(reading.slot), reading.value.value)
-        return self._misunderstood(reading)
+        return await self._misunderstood(reading)
 
     async def _switch(self, found: Request) -> list[Action]:
         """Start the service asked for, or say kindly that this line does not do that."""
@@ -193,8 +221,8 @@ class Dialogue:
     async def _global(self, found: Request) -> list[Action]:
         self._emit(CallEventType.INTENT, intent=found.intent, score=round(found.score, 3))
         if found.intent == "agent":
-            return self.replies.to_agent("caller asked to speak to someone",
-                                         "caller asked for an agent")
+            return await self.replies.to_agent("caller asked to speak to someone",
+                                               "caller asked for an agent")
         if found.intent == "repeat":
             return self._again(self._state.last_said or [self.replies.prompt("menu")])
         if found.intent == "goodbye":
@@ -202,7 +230,7 @@ class Dialogue:
         self._state.flow = None
         return self.replies.menu([self.replies.prompt("menu")])
 
-    def _misunderstood(self, reading: Reading) -> list[Action]:
+    async def _misunderstood(self, reading: Reading) -> list[Action]:
         """Not understood: ask which of the likely services it is, then once more in other
         words, then offer the menu; only then a person (the counts are main.yaml's)."""
         state = self._state
@@ -221,7 +249,7 @@ class Dialogue:
             return self.replies.menu([self.replies.prompt("not_understood"), menu]
                                      if state.clarified else
                                      [self.replies.prompt("not_heard", question=menu)])
-        return self.replies.hand_over(
+        return await self.replies.hand_over(
             "general", "caller's request was not understood",
             self.replies.summary("the automated service could not understand the request"))
 

@@ -59,15 +59,16 @@ class LanguageLine:
             return None
         return choice_in(turn, self.flows.main.languages)
 
-    def choose(self, language: str) -> list[Action]:
+    async def choose(self, language: str) -> list[Action]:
         """Hold the call in ``language`` if the bot can; else its speakers, warm."""
         self.state.language = language
         self._emit(CallEventType.LANGUAGE, language=language)
         if language in self.conversing:
             self.state.flow = None
             return self.replies.menu([self.replies.prompt("menu")])
-        return self.replies.to_agent(f"caller chose to speak {_NAMES.get(language, language)}",
-                                     f"caller chose {_NAMES.get(language, language)}")
+        return await self.replies.to_agent(
+            f"caller chose to speak {_NAMES.get(language, language)}",
+            f"caller chose {_NAMES.get(language, language)}")
 
 
 _NAMES = {"cy": "Welsh"}

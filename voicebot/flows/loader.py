@@ -9,11 +9,12 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from voicebot.flows.keyed import Kinds, OneKeyOf, guess_kind, hint, keys_of, kind_field, kinds_in
 from voicebot.flows.schema import STEP_KINDS, FlowFile, MainFile, Step
 
 
@@ -91,6 +92,10 @@ class LoadedMain:
     where: Located
 
 
+_YAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where installed: a flows folder is re-read on every change."""
+
+
 def read(file: Path) -> tuple[Any, Located] | Problem:
     """YAML syntax: the data and its node tree, or the syntax error with its position."""
     try:
@@ -98,8 +103,8 @@ def read(file: Path) -> tuple[Any, Located] | Problem:
     except OSError as err:
         return Problem(file, 1, 1, f"cannot read the file: {err.strerror}")
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_YAML)
+        data = yaml.load(text, Loader=_YAML)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -108,37 +113,86 @@ def read(file: Path) -> tuple[Any, Located] | Problem:
     return data, Located(file, root)
 
 
-def shape_problems(error: ValidationError, where: Located, prefix: tuple[str | int, ...] = ()
+def shape_problems(error: ValidationError, where: Located, model: type[BaseModel],
+                   prefix: tuple[str | int, ...] = (), renamed: dict[str, str] | None = None,
                    ) -> list[Problem]:
+    """Pydantic's errors for ``model`` (read at ``prefix``) as problems at their YAML places.
+
+    A key that is required but missing is not reported when a misspelt key was just said to be
+    it ("unknown key 'ito' (did you mean 'into'?)" says all there is to say).
+    """
+    known = known_keys(model)
+    items = [(item, _yaml_path(item, prefix, renamed or {})) for item in error.errors()]
+    suggested = {close for item, path in items if item["type"] == "extra_forbidden"
+                 for close in difflib.get_close_matches(str(path[-1]), known, 1)}
     problems = []
-    for item in error.errors():
-        path = (*prefix, *(str(p) if isinstance(p, str) else p for p in item["loc"]))
-        path = tuple(p for p in path if p not in {"function-after", "list[...]"})
-        message = item["msg"]
+    for item, path in items:
         if item["type"] == "extra_forbidden":
-            message = f"unknown key '{path[-1]}'"
-            allowed = list(_allowed(item, prefix))
-            if close := difflib.get_close_matches(str(path[-1]), allowed, 1):
-                message += f" (did you mean '{close[0]}'?)"
-            problems.append(where.at_key(*path, message=message))
-            continue
+            problems.append(where.at_key(*path, message=(
+                f"unknown key '{path[-1]}'{hint(str(path[-1]), known)}")))
         elif item["type"] == "missing":
-            message = f"'{path[-1]}' is required here"
-            path = path[:-1]
-        problems.append(where.at(*path, message=message))
-    return problems
+            if path[-1] not in suggested:
+                problems.append(where.at(*path[:-1], message=f"'{path[-1]}' is required here"))
+        else:
+            problems.append(where.at(*path, message=item["msg"]))
+    return sorted(problems, key=lambda problem: (problem.line, problem.column))
 
 
-def _allowed(item: Any, prefix: tuple[str | int, ...]) -> list[str]:
-    """Every key the flow language knows, for "did you mean" hints."""
-    return ["id", "next", "prompt", "reprompt", "confirm_prompt", "invalid", "retries", "on_fail",
-            "into", "url", "send", "timeout", "reason", "summary", "say_before", "interruptible",
-            "examples", "keywords", "start", "name", "type", "at", "options", "digits", "confirm",
-            "flow", "description", "intents", "slots", "steps", "prompts", "globals", "teams",
-            "out_of_scope", "not_understood", "clarify", "menu", "per_call"]
+def _yaml_path(item: Any, prefix: tuple[str | int, ...], renamed: dict[str, str]
+               ) -> tuple[str | int, ...]:
+    loc = (renamed.get(p, p) if isinstance(p, str) else p for p in item["loc"])
+    return tuple(p for p in (*prefix, *loc) if p not in {"function-after", "list[...]"})
+
+
+def known_keys(model: type[BaseModel]) -> list[str]:
+    """Every key ``model`` and the models inside it accept, for "did you mean" hints."""
+    found: list[str] = []
+    seen: set[type[BaseModel]] = set()
+    todo: list[Any] = [model]
+    while todo:
+        kind = todo.pop(0)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            if kind not in seen:
+                seen.add(kind)
+                found += [key for key in keys_of(kind) if key not in found]
+                todo += [field.annotation for field in kind.model_fields.values()]
+                todo += [m for field in kind.model_fields.values() for a in field.metadata
+                         if isinstance(a, OneKeyOf) for m in a.kinds.values()]
+        else:
+            todo += [arg for arg in get_args(kind) if not isinstance(arg, str)]
+            todo += [m for a in get_args(kind) if isinstance(a, OneKeyOf)
+                     for m in a.kinds.values()]
+    return found
+
+
+def one_of_kinds(raw: dict[str, Any], kinds: Kinds, where: Located, path: tuple[str | int, ...],
+                 what: str) -> tuple[BaseModel | None, list[Problem]]:
+    """Reads an item whose kind is the one key it carries (a step, a test turn; see keyed)."""
+    found = kinds_in(raw, kinds)
+    written = found[0] if found else ""
+    problems: list[Problem] = []
+    body = dict(raw)
+    if not found and (guess := guess_kind(raw, kinds)):
+        written, kind = guess
+        problems.append(where.at_key(*path, written, message=(
+            f"unknown key '{written}' (did you mean '{kind}'?)")))
+        body = {kind if key == written else key: value for key, value in raw.items()}
+        found = [kind]
+    if len(found) != 1:
+        return None, [where.at(*path, message=(
+            f"{what} needs exactly one of {', '.join(kinds)} (found {', '.join(found) or 'none'})"
+        ))]
+    kind, model = found[0], kinds[found[0]]
+    field = kind_field(kind, kinds)
+    body[field] = body.pop(kind)
+    try:
+        return model.model_validate(body), problems
+    except ValidationError as err:
+        return None, problems + shape_problems(err, where, model, path, {field: written})
 
 
 def load_flow(file: Path) -> LoadedFlow | LoadedMain | list[Problem]:
+    """A flow file's shape, with every shape problem in it (the file and each step)."""
     read_result = read(file)
     if isinstance(read_result, Problem):
         return [read_result]
@@ -146,31 +200,22 @@ def load_flow(file: Path) -> LoadedFlow | LoadedMain | list[Problem]:
     if not isinstance(data, dict):
         return [where.at(message="a flow file must be a mapping with 'flow:' at the top")]
     model: type[BaseModel] = MainFile if data.get("flow") == "main" else FlowFile
+    problems: list[Problem] = []
     try:
         spec = model.model_validate(data)
     except ValidationError as err:
-        return shape_problems(err, where)
+        problems, spec = shape_problems(err, where, model), None
     if isinstance(spec, MainFile):
         return LoadedMain(file, spec, where)
-    assert isinstance(spec, FlowFile)
+    raw_steps = data.get("steps")
     steps: list[Step] = []
-    problems: list[Problem] = []
-    for index, raw in enumerate(spec.steps):
-        kinds = [key for key in raw if key in STEP_KINDS]
-        if len(kinds) != 1:
-            found = ", ".join(kinds) or "none"
-            problems.append(where.at("steps", index, message=(
-                "a step needs exactly one of say, ask, lookup, act, transfer, end "
-                f"(found {found})")))
-            continue
-        body = dict(raw)
-        if kinds[0] == "act":
-            body["lookup"] = body.pop("act")
-        try:
-            steps.append(STEP_KINDS[kinds[0]].model_validate(body))  # type: ignore[arg-type]
-        except ValidationError as err:
-            problems.extend(shape_problems(err, where, ("steps", index)))
-    if problems:
+    for index, raw in enumerate(raw_steps if isinstance(raw_steps, list) else []):
+        if isinstance(raw, dict):  # anything else was reported with the file's shape
+            step, found = one_of_kinds(raw, STEP_KINDS, where, ("steps", index), "a step")
+            problems += found
+            if step is not None:
+                steps.append(cast(Step, step))  # STEP_KINDS holds only Step models
+    if problems or not isinstance(spec, FlowFile):
         return problems
     loaded = LoadedFlow(file, spec, steps, where)
     for index, step in enumerate(steps):

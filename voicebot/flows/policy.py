@@ -43,6 +43,15 @@ class Kind(StrEnum):
     """Sure enough that the caller need not be heard out (ends the turn early)."""
     SURE_WORDS = "sure_words"
     """Recogniser confidence below which a value heard is read back before it is used."""
+    GLOBAL_UNCLEAR = "global_unclear"
+    """A global request (a person, the menu) well ahead of the other globals, taken when no
+    service is clear: "can I talk to someone in the council tax team" names a topic, but it
+    asks for a person, not for one of the topic's services."""
+    UNSERVED = "unserved"
+    """A whole sentence whose best reading is out of scope at this score or more, though not
+    surely, while nothing the line serves is routable: a request this line does not serve
+    ("I'm after a plumber"). The caller hears what the line can do, not "Sorry, I didn't
+    catch that"."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,8 @@ RULES: tuple[Rule, ...] = (
     Rule(Situation.OPEN, Kind.SERVICE, 0.62, 0.06),
     Rule(Situation.OPEN, Kind.OPTION, 0.40),
     Rule(Situation.OPEN, Kind.COMPLETE, 0.72, 0.06),
+    Rule(Situation.OPEN, Kind.GLOBAL_UNCLEAR, 0.70, 0.30),
+    Rule(Situation.OPEN, Kind.UNSERVED, 0.55),
     # Answering a question: only a sure request interrupts the answer.
     Rule(Situation.ANSWERING, Kind.GLOBAL, 0.80),
     Rule(Situation.ANSWERING, Kind.SERVICE, 0.78, 0.06),
@@ -103,9 +114,17 @@ def _runner(ranked: Sequence[IntentScore]) -> float:
     return ranked[1].score if len(ranked) > 1 else 0.0
 
 
+WHOLE_SENTENCE = 4
+"""Words in a sentence long enough to judge as unserved: fewer ("my bin", "erm yes") is a
+fragment, better met with a clarifying question."""
+
+
 def request(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
-            situation: Situation) -> Request | None:
-    """The request the words make in this situation, or None (an answer, or unclear)."""
+            situation: Situation, words: int = 0) -> Request | None:
+    """The request the words make in this situation, or None (an answer, or unclear).
+
+    ``words``: how many words were said (0: not known), for recognising an unserved request.
+    """
     best_service = services[0].score if services else 0.0
     if globals_:
         best = globals_[0]
@@ -120,14 +139,32 @@ def request(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
                 kind: Literal["service", "out_of_scope"] = (
                     "out_of_scope" if best.intent == OUT_OF_SCOPE else "service")
                 return Request(kind, best.intent, best.score)
+    if globals_:
+        for rule in rules(situation, Kind.GLOBAL_UNCLEAR):
+            if _passes(rule, globals_[0], _runner(globals_), 0.0):
+                return Request("global", globals_[0].intent, globals_[0].score)
+    return _unserved(globals_, services, situation, words)
+
+
+def _unserved(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
+              situation: Situation, words: int) -> Request | None:
+    """Out of scope when a whole sentence reads best as out of scope, and likely enough, while
+    nothing the line serves reaches the score that would route it."""
+    if words < WHOLE_SENTENCE or not services or services[0].intent != OUT_OF_SCOPE:
+        return None
+    served = max((s.score for s in (*globals_, *services[1:])), default=0.0)
+    routable = min((r.score for r in rules(situation, Kind.SERVICE)), default=1.0)
+    for rule in rules(situation, Kind.UNSERVED):
+        if services[0].score >= rule.score and served < routable:
+            return Request("out_of_scope", OUT_OF_SCOPE, services[0].score)
     return None
 
 
 def options(services: Sequence[IntentScore], limit: int = 2) -> tuple[str, ...]:
     """The services likely enough to offer in a clarifying question, best first."""
     floor = min(r.score for r in rules(Situation.OPEN, Kind.OPTION))
-    return tuple(s.intent for s in services[:limit]
-                 if s.score > floor and s.intent != OUT_OF_SCOPE)
+    served = [s for s in services if s.intent != OUT_OF_SCOPE]
+    return tuple(s.intent for s in served[:limit] if s.score > floor)
 
 
 def clear_request(services: Sequence[IntentScore]) -> bool:

@@ -96,8 +96,8 @@ class Questions:
         if ask.failures > step.retries:
             if step.on_fail:
                 return await self.runner.jump(step.on_fail, list(said or []))
-            return self.replies.to_agent(f"the bot could not get the {step.ask}",
-                                         f"could not get the caller's {step.ask}")
+            return await self.replies.to_agent(f"the bot could not get the {step.ask}",
+                                               f"could not get the caller's {step.ask}")
         lines = list(said or [])
         if parsed.problem == "unknown" and step.invalid:
             lines.append(self.replies.fill(step.invalid, {step.ask: parsed.raw}))

@@ -31,13 +31,13 @@ from voicebot.flows.schema import SlotDef
 from voicebot.flows.slots import Parsed, parse_slot, slot_complete
 from voicebot.flows.state import OPEN_MODES, Mode
 from voicebot.language.digits import correct, spoken_digits
-from voicebot.language.intents import IntentScore, content
+from voicebot.language.intents import IntentScore, content, tokens
 from voicebot.language.spoken import changes_mind, normalise, yes_or_no
 
 KEY_FOR_A_PERSON = "0"
 """A lone 0 keyed where 0 is no answer asks for a person, as phone menus have taught callers."""
 
-_CORRECTABLE = ("postcode", "account", "number")
+_CORRECTABLE = ("postcode", "account", "number", "phone")
 """Slot types whose value read back may be corrected by saying it (or the wrong part) again."""
 _IDENTIFYING = ("postcode", "account")
 """Slot types worth keeping when given before they are asked for (at a clarifying question)."""
@@ -130,7 +130,8 @@ def read(turn: CallerTurn, question: Question, flows: FlowSet,
     ranked_globals = tuple(flows.globals.rank(text, heard[1:])) if spoken else ()
     ranked = tuple(flows.router.rank(text, heard[1:])) if spoken else ()
     slot, value = _value(question, heard, flows, council, keyed)
-    found = request(ranked_globals, ranked, situation) if spoken else None
+    sentence = 0 if value is not None and value.value is not None else len(tokens(text))
+    found = request(ranked_globals, ranked, situation, sentence) if spoken else None
     if keyed and text == KEY_FOR_A_PERSON and (value is None or value.value is None):
         found = Request("global", "agent", 1.0)
     choice = _choice(text, question.options, flows) if question.mode is Mode.CLARIFYING else None

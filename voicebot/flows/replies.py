@@ -1,26 +1,49 @@
 """What the bot says back: main.yaml's prompts, flow templates, and the ends of a request.
 
 A reply is some sentences and what the bot then listens for; ending a request is one of three
-things: "anything else?", goodbye, or a warm handover to a team (or, when the team is closed,
-saying when it opens and offering what the bot can do instead).
+things: "anything else?", goodbye, or a warm handover to a team (an emergency to the team's
+emergency line at any hour; when the team is closed or too busy, the after-hours flow: a call
+back or a message, so a caller who wants a person is never left asking for one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from voicebot.council.data import CouncilData
-from voicebot.flows.actions import Action, AgentHours, Expectation, Handover, Hangup, Listen, Say
+from voicebot.flows.actions import (
+    Action,
+    AgentHours,
+    Expectation,
+    Handover,
+    Hangup,
+    LineTimes,
+    Listen,
+    Say,
+    TeamTimes,
+)
 from voicebot.flows.prompts import text_in
 from voicebot.flows.registry import FlowSet
-from voicebot.flows.schema import DEFAULT_LANGUAGE, Prompt
+from voicebot.flows.schema import AFTER_HOURS, DEFAULT_LANGUAGE, Prompt
 from voicebot.flows.state import Asking, CallState, Mode
 from voicebot.flows.templates import render
 
 MENU_PHRASES = ("bins", "recycling", "missed bin", "council tax", "pay")
 """Words likely after an open question, passed to the recogniser as hints."""
+SLOT_DIGITS = {"account": 8, "number": 6, "phone": 11}
+"""Keypad digits that make a whole answer, by slot type, unless the slot says ``digits``."""
+
+
+class AfterHours(Protocol):
+    """What happens when a caller cannot be put through (``follow_up.FollowUp``)."""
+
+    @property
+    def available(self) -> bool: ...
+
+    def offer(self, team: str, times: TeamTimes, reason: str, summary: str, said: list[str],
+              language: str) -> Awaitable[list[Action]]: ...
 
 
 class Replies:
@@ -34,6 +57,10 @@ class Replies:
         self.council = council
         self._verified = verified
         self.expect = Expectation()
+        self.after_hours: AfterHours | None = None
+        """Set by the dialogue: the call back or message offered when no one can take a call."""
+        self.caller: dict[str, Any] = {"known": False}
+        """The caller's own number, as ``{caller.ending}`` in prompts (set by the dialogue)."""
 
     # -- words --
 
@@ -61,7 +88,7 @@ class Replies:
         return [Say(s, language=language or self.language) for s in said if s.strip()]
 
     def scope(self) -> dict[str, Any]:
-        return {**self.state.values, "verified": self._verified()}
+        return {**self.state.values, "verified": self._verified(), "caller": self.caller}
 
     def question(self) -> str:
         """The question pending, asked again after silence or words not caught."""
@@ -102,8 +129,7 @@ class Replies:
             phrases = tuple(self.council.postcodes[:40])
         if slot.type == "address" and slot.at:
             phrases = tuple(self.council.streets_at(str(self.state.values.get(slot.at, ""))))
-        digits = slot.digits or (8 if slot.type == "account" else 6 if slot.type == "number"
-                                 else None)
+        digits = slot.digits or SLOT_DIGITS.get(slot.type)
         return Expectation(slot_type=slot.type, options=tuple(slot.options), phrases=phrases,
                            max_digits=digits, candidates=self._candidates(slot.type))
 
@@ -123,33 +149,61 @@ class Replies:
 
     def goodbye(self, said: list[str] | None = None) -> list[Action]:
         self.state.enter(Mode.ENDED)
-        return [*self.says([*(said or []), self.prompt("goodbye")]), Hangup("completed")]
+        return [*self.says([*(said or []), self.prompt("goodbye")]), Hangup(self.state.ending)]
 
-    def hand_over(self, team: str, reason: str, summary: str,
-                  said: list[str] | None = None) -> list[Action]:
-        """Transfer to ``team`` (its agents who speak the caller's language); out of hours,
-        say when it opens and carry on instead."""
+    def times(self, team: str, language: str) -> TeamTimes:
+        """The team's situation now (a plain ``AgentHours`` knows only open or closed)."""
+        if isinstance(self.hours, LineTimes):
+            return self.hours.times(team, language)
+        closed = self.hours.closed_message(team, language)
+        return TeamTimes(open=closed is None, situation=closed or "")
+
+    async def hand_over(self, team: str, reason: str, summary: str,
+                        said: list[str] | None = None, *, emergency: bool = False,
+                        hold: bool = False) -> list[Action]:
+        """Transfer to ``team`` (its agents who speak the caller's language). An emergency goes
+        to the team's emergency line whenever it answers. When no one can take the call (closed,
+        or too busy unless the caller chose to ``hold``) the after-hours flow offers a call back
+        or a message."""
         said = list(said or [])
         language = self.language
-        closed = self.hours.closed_message(team, language)
-        if closed is not None and language != DEFAULT_LANGUAGE:
-            return self.language_unavailable(said)
-        if closed is not None:
-            self.state.enter(Mode.ANYTHING_ELSE)
-            self.state.flow = None
-            return self.reply([*said, self.prompt("closed", closed=closed)], Expectation(
-                slot_type="yes_no", phrases=MENU_PHRASES))
-        self.state.enter(Mode.ENDED)
-        said.append(self.prompt("transfer", team=self.team_name(team)))
-        return [*self.says(said), Handover(team, reason, summary, language=language)]
+        times = self.times(team, language)
+        if emergency and times.emergency:
+            return self.transfer(team, reason, summary, said, emergency=True)
+        if times.open and (hold or not times.busy):
+            return self.transfer(team, reason, summary, said)
+        if not times.open and language != DEFAULT_LANGUAGE:
+            return await self.language_unavailable(said, team, reason, summary)
+        if self.after_hours is not None and self.after_hours.available:
+            return await self.after_hours.offer(team, times, reason, summary, said, language)
+        if times.open:  # busy, and no after-hours flow to offer a call back: the queue it is
+            return self.transfer(team, reason, summary, said)
+        self.state.enter(Mode.ANYTHING_ELSE)
+        self.state.flow = None
+        return self.reply([*said, self.prompt("closed", closed=times.situation)], Expectation(
+            slot_type="yes_no", phrases=MENU_PHRASES))
 
-    def language_unavailable(self, said: list[str]) -> list[Action]:
+    def transfer(self, team: str, reason: str, summary: str, said: list[str],
+                 emergency: bool = False) -> list[Action]:
+        """Put the caller through now, saying so."""
+        self.state.enter(Mode.ENDED)
+        said = [*said, self.prompt("transfer", team=self.team_name(team))]
+        return [*self.says(said), Handover(team, reason, summary, language=self.language,
+                                           emergency=emergency)]
+
+    async def language_unavailable(self, said: list[str], team: str = "general",
+                                   reason: str = "", summary: str = "") -> list[Action]:
         """No one who speaks the caller's language is there: say so in it, then go on in
-        English. (Issue #13: the offer of a call back in the caller's language goes here.)"""
+        English, offering a call back from the team's speakers of that language (the
+        after-hours flow, with the language kept on the call back) when the flows have it."""
         chosen = self.language
         spoken = self.says([*said, self.prompt("language_unavailable")], chosen)
         self.state.language = DEFAULT_LANGUAGE
         self.state.flow = None
+        if self.after_hours is not None and self.after_hours.available and reason:
+            times = self.times(team, chosen)
+            return [*spoken, *await self.after_hours.offer(team, times, reason, summary, [],
+                                                           chosen)]
         return [*spoken, *self.menu([self.prompt("menu")])]
 
     def team_name(self, team: str) -> str:
@@ -157,11 +211,15 @@ class Replies:
         return name if isinstance(name, str) else (
             name.get(self.language) or name.get(DEFAULT_LANGUAGE) or team.replace("_", " "))
 
-    def to_agent(self, why: str, reason: str, said: list[str] | None = None) -> list[Action]:
+    async def to_agent(self, why: str, reason: str, said: list[str] | None = None
+                       ) -> list[Action]:
         """Hand over to the team of the request in hand, with a summary for the agent."""
-        return self.hand_over(self.team(), reason, self.summary(why), said)
+        return await self.hand_over(self.team(), reason, self.summary(why), said)
 
     def team(self) -> str:
+        if self.state.after_hours is not None and self.state.flow is not None \
+                and self.state.flow.name == AFTER_HOURS:
+            return self.state.after_hours.team
         intent = self.state.intent
         if intent and intent in self.flows.intents:
             flow = self.flows.intents[intent][0]

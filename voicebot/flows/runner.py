@@ -8,7 +8,7 @@ following step by id or condition.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from voicebot.council.actions import ActionContext, Services
@@ -19,6 +19,7 @@ from voicebot.flows.conditions import holds
 from voicebot.flows.registry import FlowSet
 from voicebot.flows.replies import Replies
 from voicebot.flows.schema import (
+    AFTER_HOURS,
     SPECIAL_TARGETS,
     AskStep,
     Branch,
@@ -34,13 +35,16 @@ MAX_STEPS = 50
 """Steps run in one go before the flow is taken to loop."""
 
 Emit = Callable[..., None]
+Internal = Mapping[str, Callable[[], Awaitable[Any]]]
+"""Actions the dialogue itself answers (booking a call back, leaving a message)."""
 
 
 class FlowRunner:
     """Starts intents and runs their steps for one call."""
 
     def __init__(self, flows: FlowSet, services: Services, state: CallState, replies: Replies,
-                 context: ActionContext, emit: Emit) -> None:
+                 context: ActionContext, emit: Emit, internal: Internal | None = None) -> None:
+        self.internal: Internal = internal or {}
         self.flows = flows
         self.services = services
         self.state = state
@@ -96,16 +100,17 @@ class FlowRunner:
             elif isinstance(step, TransferStep):
                 if step.say_before:
                     said.append(self.replies.fill(step.say_before))
-                return self.replies.hand_over(
+                return await self.replies.hand_over(
                     step.transfer, self.replies.fill(step.reason),
-                    self.replies.fill(step.summary) or self.replies.summary(step.reason), said)
+                    self.replies.fill(step.summary) or self.replies.summary(step.reason), said,
+                    emergency=step.emergency)
             elif isinstance(step, EndStep):
                 said.append(self.replies.fill(step.end))
                 state.enter(Mode.ENDED)
-                return [*self.replies.says(said), Hangup("completed")]
+                return [*self.replies.says(said), Hangup(state.ending)]
             target = self.next_of(step)
             if target in SPECIAL_TARGETS:
-                return self.special(str(target), said)
+                return await self.special(str(target), said)
             state.index = flow.ids[target] if target else state.index + 1
         raise DataError("flow-loop", f"flow {state.flow.name if state.flow else '?'} looped")
 
@@ -115,7 +120,7 @@ class FlowRunner:
         state.enter(Mode.RUNNING)
         target = self.next_of(step)
         if target in SPECIAL_TARGETS:
-            return self.special(str(target), said)
+            return await self.special(str(target), said)
         assert state.flow is not None
         state.index = state.flow.ids[target] if target else state.index + 1
         return await self.run(said)
@@ -124,7 +129,7 @@ class FlowRunner:
         """Continue at the step ``target`` (an id or a special target)."""
         self.state.enter(Mode.RUNNING)
         if target in SPECIAL_TARGETS:
-            return self.special(target, said)
+            return await self.special(target, said)
         assert self.state.flow is not None
         self.state.index = self.state.flow.ids[target]
         return await self.run(said)
@@ -132,15 +137,21 @@ class FlowRunner:
     def keep(self, name: str, slot_type: str, value: Any) -> None:
         """Keep a value the caller gave (and tell the call's event stream)."""
         self.state.give(name, slot_type, value)
-        shown = value.get("address") if isinstance(value, Mapping) else value
+        shown = value.get("address", value.get("spoken")) if isinstance(value, Mapping) else value
         self._emit(CallEventType.SLOT, name=name, value=shown)
 
-    def special(self, target: str, said: list[str]) -> list[Action]:
+    async def special(self, target: str, said: list[str]) -> list[Action]:
         if target == "goodbye":
             return self.replies.goodbye(said)
+        visit = self.state.after_hours
+        if target == "agent" and visit is not None and self.state.flow is not None \
+                and self.state.flow.name == AFTER_HOURS:
+            # The after-hours flow's "agent": the caller chose to hold for the busy team.
+            return await self.replies.hand_over(visit.team, visit.reason, visit.summary, said,
+                                                hold=True)
         if target == "agent":
-            return self.replies.to_agent("caller needs an agent",
-                                         "flow sent the caller to an agent", said)
+            return await self.replies.to_agent("caller needs an agent",
+                                               "flow sent the caller to an agent", said)
         return self.replies.anything_else(said)
 
     def next_of(self, step: Step) -> str | None:
@@ -160,7 +171,9 @@ class FlowRunner:
         self.context.slots = state.values
         self.context.options = {"url": step.url, "send": step.send, "timeout": step.timeout}
         was_verified = self.context.verified
-        result: Any = await self.services.run(step.lookup, self.context)
+        internal = self.internal.get(step.lookup)
+        result: Any = await (internal() if internal is not None
+                             else self.services.run(step.lookup, self.context))
         state.values[step.into] = result
         if self.context.verified and not was_verified:
             self._emit(CallEventType.VERIFIED)

@@ -16,7 +16,9 @@ from rapidfuzz import fuzz
 
 from voicebot.council.data import CouncilData
 from voicebot.flows.schema import SlotDef
+from voicebot.flows.windows import pick_window
 from voicebot.language.digits import spoken_digits
+from voicebot.language.phone import NATIONAL_DIGITS, digits_heard, phone_in
 from voicebot.language.spoken import find_postcode, yes_or_no
 from voicebot.privacy import card_in, redact_numbers
 
@@ -59,6 +61,10 @@ def slot_complete(slot: SlotDef, text: str, council: CouncilData,
         return _choice(slot, [text], council, values).value is not None
     if slot.type == "address":
         return _address(slot, [text], council, values).value is not None
+    if slot.type == "phone":
+        return digits_heard(text) >= NATIONAL_DIGITS
+    if slot.type == "window":
+        return _window(slot, [text], council, values).value is not None
     return False
 
 
@@ -171,7 +177,30 @@ def _text(slot: SlotDef, heard: list[str], council: CouncilData,
     return Parsed(text) if text.strip() else Parsed(None, problem="missing")
 
 
+def _phone(slot: SlotDef, heard: list[str], council: CouncilData,
+           values: Mapping[str, Any]) -> Parsed:
+    """A whole UK number (eleven digits from 0, or +44); a card number never is one."""
+    for text in heard:
+        if (number := phone_in(text)) is not None:
+            return Parsed(number)
+    said = any(spoken_digits(text) for text in heard)
+    return Parsed(None, problem="unknown" if said else "missing")
+
+
+def _window(slot: SlotDef, heard: list[str], council: CouncilData,
+            values: Mapping[str, Any]) -> Parsed:
+    """One of the call-back windows offered (``values[at].windows``), picked by day, part of
+    the day, hour, position or "the soonest"."""
+    offered = values.get(slot.at or "team")
+    windows = offered.get("windows", []) if isinstance(offered, Mapping) else []
+    for text in heard:
+        if (chosen := pick_window(text, windows)) is not None:
+            return Parsed(chosen)
+    return Parsed(None, problem="missing")
+
+
 _PARSERS = {
     "postcode": _postcode, "address": _address, "account": _account, "yes_no": _yes_no,
-    "choice": _choice, "number": _number, "date": _date, "text": _text,
+    "choice": _choice, "number": _number, "date": _date, "text": _text, "phone": _phone,
+    "window": _window,
 }

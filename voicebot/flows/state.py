@@ -71,6 +71,17 @@ class Asking:
 
 
 @dataclass
+class AfterHoursVisit:
+    """Why the caller wanted a person, for the call back or message, and how often they did."""
+
+    team: str
+    language: str
+    reason: str
+    summary: str
+    visits: int = 1
+
+
+@dataclass
 class CallState:
     mode: Mode = Mode.MENU
     flow: Flow | None = None
@@ -96,6 +107,11 @@ class CallState:
     language: str = DEFAULT_LANGUAGE
     """The language the call is held in; the caller may choose another (Welsh) at the
     greeting or any open question."""
+    after_hours: AfterHoursVisit | None = None
+    """The team a caller could not be put through to, while its after-hours flow runs."""
+    ending: str = "completed"
+    """How the call ends when the bot ends it: ``callback-booked`` or ``message-left`` once
+    the after-hours flow has booked one (the call's outcome in the records)."""
 
     def enter(self, mode: Mode) -> None:
         """Move to ``mode``; a move the table does not allow is a bug, reported as one."""

@@ -12,10 +12,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from voicebot.language.phone import say_phone
 from voicebot.language.spoken import say_date, say_digits, say_money, say_postcode
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)((?:\.[a-z_][a-z0-9_]*)*)(?::([a-z]+))?\}")
-FORMATS = ("postcode", "digits", "money", "date", "text")
+FORMATS = ("postcode", "digits", "money", "date", "text", "phone")
 
 
 def names_in(template: str) -> list[tuple[str, str | None]]:
@@ -31,15 +32,15 @@ def render(template: str, values: Mapping[str, Any], types: Mapping[str, str]) -
         value: Any = values.get(root, "")
         for part in filter(None, path.split(".")):
             value = value.get(part, "") if isinstance(value, Mapping) else ""
-        if not path and isinstance(value, Mapping):
-            value = value.get("address", "")
+        if not path and isinstance(value, Mapping):  # an address, or a call-back window
+            value = value.get("address", value.get("spoken", ""))
         return speak(value, form or _default_form(types.get(root)) if not path else form)
 
     return " ".join(PLACEHOLDER.sub(fill, template).split())
 
 
 def _default_form(slot_type: str | None) -> str | None:
-    return {"postcode": "postcode", "account": "digits"}.get(slot_type or "")
+    return {"postcode": "postcode", "account": "digits", "phone": "phone"}.get(slot_type or "")
 
 
 def speak(value: Any, form: str | None) -> str:
@@ -49,6 +50,8 @@ def speak(value: Any, form: str | None) -> str:
         return say_postcode(str(value))
     if form == "digits":
         return say_digits(str(value))
+    if form == "phone":
+        return say_phone(str(value))
     if form == "money":
         try:
             return say_money(Decimal(str(value)))

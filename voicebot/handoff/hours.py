@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from voicebot.errors import ConfigError
+from voicebot.language.spoken import say_date
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEK = 7 * 24 * 60
@@ -96,14 +97,30 @@ def spoken_time(minutes: int) -> str:
 
 
 def spoken_opening(opening: datetime, now: datetime) -> str:
-    """``today at 1pm``, ``tomorrow at 9am`` or ``on Monday at 9am``."""
+    """``today at 1pm``, ``tomorrow at 9am``, ``on Monday at 9am`` (within the week) or
+    ``on Monday the 4th of January at 9am`` (further off, after a closure)."""
     at = spoken_time(opening.hour * 60 + opening.minute)
-    days = (opening.date() - now.date()).days
+    return f"{spoken_day(opening.date(), now.date())} at {at}"
+
+
+def spoken_day(day: date, today: date) -> str:
+    """``today``, ``tomorrow``, ``on Monday`` (within the week) or ``on Monday the 4th of
+    January``."""
+    days = (day - today).days
     if days == 0:
-        return f"today at {at}"
+        return "today"
     if days == 1:
-        return f"tomorrow at {at}"
-    return f"on {DAY_NAMES[opening.weekday()]} at {at}"
+        return "tomorrow"
+    if days < 7:
+        return f"on {DAY_NAMES[day.weekday()]}"
+    return f"on {say_date(day, today)}"
+
+
+def spoken_window(start: datetime, end: datetime, now: datetime) -> str:
+    """``on Monday between 9am and midday``: a call-back window as a caller hears it."""
+    return (f"{spoken_day(start.date(), now.date())} between "
+            f"{spoken_time(start.hour * 60 + start.minute)} and "
+            f"{spoken_time(end.hour * 60 + end.minute)}")
 
 
 def _bad(text: str, why: str) -> ConfigError:

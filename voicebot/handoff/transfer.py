@@ -1,6 +1,6 @@
 """Handing a caller over to a person: where to, whether anyone is there, and what they are told.
 
-``Handoff`` reads the transfer targets and opening hours from the settings (a bad hours line stops
+``Handoff`` holds the teams (``Teams``: targets, opening hours, closures; a bad hours line stops
 start-up with a ``ConfigError``), answers the dialogue's ``AgentHours`` question, and turns a
 ``Handover`` into the carrier ``Outcome``: the target, the context for the agent side (TaskRouter
 task attributes for queues), and the URL of a spoken whisper for the agent, synthesised with the
@@ -21,12 +21,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from telephony.call import Outcome, TransferTarget
+from telephony.call import Outcome
 from voicebot.audio import float_to_pcm16, pcm16_to_float, resample
 from voicebot.config import Settings
 from voicebot.errors import ConfigError
-from voicebot.flows.actions import Handover
-from voicebot.handoff.hours import OpeningHours, spoken_opening
+from voicebot.flows.actions import Handover, TeamTimes
+from voicebot.handoff.teams import Team, Teams, Waiting
 from voicebot.privacy import redact_numbers, redacted
 from voicebot.speech.base import Synthesizer
 
@@ -63,21 +63,6 @@ class DialogueState(Protocol):
     def slots(self) -> Any: ...
 
 
-@dataclass(frozen=True)
-class Team:
-    """One configured transfer target with its opening hours."""
-
-    key: str
-    target: TransferTarget
-    hours: OpeningHours
-    language: str = "en"
-    """The language its agents speak to callers (``cy``: the Welsh-speaking queue)."""
-
-    @property
-    def spoken_name(self) -> str:
-        return "customer services" if self.key == "general" else self.key.replace("_", " ")
-
-
 @dataclass
 class _Whisper:
     call_sid: str
@@ -97,6 +82,7 @@ class Handoff:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         keep_whispers: float = 3600.0,
         notes: WhisperNotes | None = None,
+        waiting: Waiting | None = None,
     ) -> None:
         try:
             self.zone = ZoneInfo(settings.timezone)
@@ -104,8 +90,9 @@ class Handoff:
             raise ConfigError("bad-timezone",
                               f"timezone {settings.timezone!r} is not a known time zone "
                               "(use a name like Europe/London)") from err
-        self.teams = _teams(settings)
-        self.speakers = _speakers(settings)
+        self.line = Teams(settings, now, waiting)
+        self.teams = self.line.teams
+        self.speakers = self.line.speakers
         """Agents by (team, language) for callers who chose another language (Welsh)."""
         self.public_url = settings.public_url or ""
         self._synthesize = synthesize
@@ -115,40 +102,19 @@ class Handoff:
         self._notes = notes
         self._whispers: dict[str, _Whisper] = {}
 
-    # -- AgentHours --
+    # -- AgentHours / LineTimes --
 
     def team(self, key: str, language: str = "en") -> Team:
-        """The team for ``key``; unknown teams go to ``general`` (or the first configured).
-
-        A caller speaking another language goes to the team's agents who speak it, else to
-        general's; only when no one is configured for that language to the team itself.
-        """
-        if language != "en":
-            for candidate in (key, "general"):
-                if (candidate, language) in self.speakers:
-                    return self.speakers[(candidate, language)]
-            _LOGGER.warning("no transfer target speaks %r (set transfer_targets.%s.%s)",
-                            language, key, language)
-        if key in self.teams:
-            return self.teams[key]
-        fallback = self.teams.get("general") or next(iter(self.teams.values()))
-        _LOGGER.warning("no transfer target for team %r; using %r", key, fallback.key)
-        return fallback
+        """The team for ``key`` (its agents who speak ``language``); see ``Teams.team``."""
+        return self.line.team(key, language)
 
     def closed_message(self, team: str, language: str = "en") -> str | None:
         """None when someone is there now; otherwise when the line is open, as a sentence."""
-        chosen = self.team(team, language)
-        local = self._now().astimezone(self.zone)
-        if chosen.hours.is_open(local):
-            return None
-        name = chosen.spoken_name
-        if not any(chosen.hours.days):
-            return f"Our {name} team is not taking calls on this line at the moment."
-        message = f"Our {name} team is open {chosen.hours.describe()}."
-        opening = chosen.hours.next_opening(local)
-        if opening is not None:
-            message += f" It opens again {spoken_opening(opening, local)}."
-        return message
+        return self.line.closed_message(team, language)
+
+    def times(self, team: str, language: str = "en") -> TeamTimes:
+        """Closed, busy or open now, with call-back windows and the emergency line's state."""
+        return self.line.times(team, language)
 
     # -- the handover --
 
@@ -172,6 +138,8 @@ class Handoff:
     ) -> Outcome:
         """Where the caller goes, what the agent side is told, and the whisper to play first."""
         team = self.team(handover.team, handover.language)
+        if handover.emergency:
+            team = self.line.emergency(handover.team) or team
         whisper = whisper_text(handover, team, verified)
         context: dict[str, Any] = {
             "team": team.key,
@@ -180,6 +148,7 @@ class Handoff:
             "summary": redact_numbers(handover.summary),
             "whisper": redact_numbers(whisper),
             "verified": verified,
+            "emergency": handover.emergency,
             "slots": redacted(dict(slots)),
             "transcript": [
                 {"who": turn.get("who"), "text": redact_numbers(str(turn.get("text", "")))}
@@ -292,41 +261,6 @@ def wav_bytes(pcm: bytes, rate: int) -> bytes:
         wav.setframerate(WHISPER_RATE)
         wav.writeframes(float_to_pcm16(samples))
     return out.getvalue()
-
-
-def _teams(settings: Settings) -> dict[str, Team]:
-    if not settings.transfer_targets:
-        raise ConfigError("no-transfer-targets",
-                          "transfer_targets is empty: configure at least a 'general' target")
-    teams = {}
-    for key, target in settings.transfer_targets.items():
-        if not target.address.strip():
-            raise ConfigError("bad-transfer-target",
-                              f"transfer_targets.{key}.address is empty")
-        try:
-            hours = OpeningHours.parse(target.hours)
-        except ConfigError as err:
-            raise ConfigError(err.code, f"transfer_targets.{key}.hours: {err.message}") from err
-        teams[key] = Team(key, TransferTarget(target.kind, target.address.strip()), hours)
-    return teams
-
-
-def _speakers(settings: Settings) -> dict[tuple[str, str], Team]:
-    """The agents who speak another language, per team (``transfer_targets.<team>.cy``)."""
-    speakers = {}
-    for key, target in settings.transfer_targets.items():
-        if target.cy is None:
-            continue
-        where = f"transfer_targets.{key}.cy"
-        if not target.cy.address.strip():
-            raise ConfigError("bad-transfer-target", f"{where}.address is empty")
-        try:
-            hours = OpeningHours.parse(target.cy.hours)
-        except ConfigError as err:
-            raise ConfigError(err.code, f"{where}.hours: {err.message}") from err
-        speakers[(key, "cy")] = Team(key, TransferTarget(target.cy.kind,
-                                                         target.cy.address.strip()), hours, "cy")
-    return speakers
 
 
 def _log_failure(task: asyncio.Task[bytes]) -> None:

@@ -119,11 +119,35 @@ class HandoffQueue:
             raise ClaimError("taken", f"This call belongs to {entry['claimed_by']}.")
         return self._entry(sid)
 
+    def waiting_by_team(self, since: float) -> dict[str, int]:
+        """Callers transferred after ``since`` who are still waiting for an agent, by team."""
+        rows = self.records.read(lambda conn: conn.execute(
+            "SELECT team, count(*) AS n FROM handoffs WHERE queued_at >= ? "
+            "AND claimed_at IS NULL AND closed_at IS NULL AND left_at IS NULL GROUP BY team",
+            (since,)).fetchall())
+        return {str(row["team"]): int(row["n"]) for row in rows}
+
     def _entry(self, sid: str) -> dict[str, Any]:
         entry = self.get(sid)
         if entry is None:  # deleted by retention between the two statements
             raise ClaimError("missing", _MISSING)
         return entry
+
+
+class QueueLengths:
+    """How many callers wait for each team, as last counted (``Handoff``'s ``waiting``: asked
+    during a call, so it must not touch the database); ``refresh`` recounts, in a thread."""
+
+    def __init__(self, queue: HandoffQueue, horizon: float = 3600.0) -> None:
+        self._queue = queue
+        self._horizon = horizon
+        self._counts: dict[str, int] = {}
+
+    def __call__(self, team: str) -> int:
+        return self._counts.get(team, 0)
+
+    def refresh(self) -> None:
+        self._counts = self._queue.waiting_by_team(self._queue.records.now() - self._horizon)
 
 
 def _turns(conn: Connection, sid: str) -> list[dict[str, Any]]:

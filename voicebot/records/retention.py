@@ -1,7 +1,9 @@
 """How long personal data is kept: one function, so the whole policy can be read in one place.
 
 Calls (with their turns, events and queue entries) and missed-bin cases go after the retention
-period; desktop sessions when they expire; call outcomes and agent whispers (Twilio asks for
+period, except a call whose call back or message is still open: those, and the conversation the
+agent reads with them, stay until someone closes them, and then go with the call; desktop
+sessions when they expire; call outcomes and agent whispers (Twilio asks for
 them within minutes of the call) after a day.
 """
 
@@ -26,8 +28,17 @@ def purge(conn: Connection, now: float, retention_days: int | None) -> dict[str,
     if retention_days is not None:
         cutoff = now - retention_days * 86_400
         # turns, events and handoffs go with their call (ON DELETE CASCADE)
-        deleted["calls"] = conn.execute("DELETE FROM calls WHERE started_at < ?",
-                                        (cutoff,)).rowcount
+        deleted["calls"] = conn.execute(
+            "DELETE FROM calls WHERE started_at < ? "
+            "AND sid NOT IN (SELECT sid FROM callbacks WHERE closed_at IS NULL) "
+            "AND sid NOT IN (SELECT sid FROM messages WHERE closed_at IS NULL)",
+            (cutoff,)).rowcount
+        deleted["callbacks"] = conn.execute(
+            "DELETE FROM callbacks WHERE closed_at IS NOT NULL AND created_at < ?",
+            (cutoff,)).rowcount
+        deleted["messages"] = conn.execute(
+            "DELETE FROM messages WHERE closed_at IS NOT NULL AND created_at < ?",
+            (cutoff,)).rowcount
         deleted["cases"] = conn.execute("DELETE FROM cases WHERE created < ?",
                                         (cutoff,)).rowcount
     return {table: count for table, count in deleted.items() if count}

@@ -98,4 +98,5 @@ def handoff_json(row: Row) -> dict[str, Any]:
         "closed_by": row["closed_by"],
         "outcome": row["outcome"],
         "note": row["note"],
+        "emergency": bool(row["emergency"]),
     }

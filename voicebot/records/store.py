@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import time as clock_time
 from pathlib import Path
@@ -26,6 +27,7 @@ from voicebot.records import retention
 from voicebot.records.shapes import call_json, iso, turn_json
 from voicebot.records.writes import OUTCOMES, TERMINAL_STATUSES, KeypadRuns, apply, event_write
 from voicebot.storage import Connection, Database, open_database, sqlite_url
+from voicebot.storage.spool import Spool
 from voicebot.storage.writer import BatchWriter, Spill, Write, WriterHealth, log_lost
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,6 +51,8 @@ class CallRecords:
         clock: Callable[[], float] = time.time,
         give_up_after: float = 120.0,
         spill: Spill = log_lost,
+        spool: Path | None = None,
+        spool_every: float = 5.0,
     ) -> None:
         self._owned = not isinstance(store, Database)
         self.database = store if isinstance(store, Database) else open_database(_url(store))
@@ -57,8 +61,12 @@ class CallRecords:
         self._last_purge = 0.0
         self.purge()
         self._keypad = KeypadRuns()
+        self._spool = None if spool is None else Spool(
+            spool, self.write, lambda: self._writer.health().state != "retrying",
+            every=spool_every)
         self._writer = BatchWriter(self.database, apply, name="call-records",
-                                   give_up_after=give_up_after, spill=spill,
+                                   give_up_after=give_up_after,
+                                   spill=spill if self._spool is None else self._spool.spill,
                                    housekeeping=self._daily_purge)
 
     # -- the event sink and the observer (called on the event loop; never block) --
@@ -97,8 +105,11 @@ class CallRecords:
         return self._writer.flush(timeout)
 
     def health(self) -> WriterHealth:
-        """Whether writes are being stored, retried or lost, and how many wait (for /healthz)."""
-        return self._writer.health()
+        """Whether writes are being stored, retried, spooled or lost, and how many wait."""
+        health = self._writer.health()
+        if self._spool is None:
+            return health
+        return replace(health, spooled=self._spool.depth())
 
     def purge(self) -> int:
         """Delete what is past its retention (see ``retention``); returns how many calls went."""
@@ -116,6 +127,8 @@ class CallRecords:
 
     def close(self) -> None:
         """Store what is queued, stop the writer and (if the records own it) the database."""
+        if self._spool is not None:
+            self._spool.close()
         self._writer.close()
         if self._owned:
             self.database.close()

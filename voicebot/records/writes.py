@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from voicebot.events import CallEventType
@@ -19,7 +20,9 @@ from voicebot.storage.writer import Write
 QUEUE_CHANNEL = "voicebot_queue"
 """Notices carry the sid of a call whose queue entry changed."""
 OUTCOMES = frozenset({"contained", "transferred", "abandoned", "error", "silent", "shutdown",
-                      "fault"})
+                      "fault", "callback", "message"})
+FOLLOW_UP_CHANNEL = "voicebot_follow_ups"
+"""Notices carry ``callback:<id>`` or ``message:<id>`` when one is booked or changes."""
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 """Twilio call statuses after which nothing more will happen on the call."""
 
@@ -142,10 +145,23 @@ def _say(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
          interrupted=bool(data.get("interrupted", False)))
 
 
+NOT_A_SERVICE = frozenset({"agent", "repeat", "goodbye", "menu", "out_of_scope"})
+"""Intents that are not one of the line's services (for the call's own ``intent``)."""
+
+
 def _intent(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
+    intent = str(data.get("intent", ""))
     conn.execute(
         "UPDATE turns SET intent=?, score=? WHERE id=(SELECT max(id) FROM turns "
-        "WHERE sid=? AND who='caller')", (str(data.get("intent", "")), data.get("score"), sid))
+        "WHERE sid=? AND who='caller')", (intent, data.get("score"), sid))
+    if intent and intent not in NOT_A_SERVICE:  # the call's service: its first request
+        conn.execute("UPDATE calls SET intent=? WHERE sid=? AND intent IS NULL", (intent, sid))
+
+
+def _satisfaction(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
+    score = data.get("score")
+    conn.execute("UPDATE calls SET satisfaction_asked=1, satisfaction=? WHERE sid=?",
+                 (score if isinstance(score, int) and 1 <= score <= 5 else None, sid))
 
 
 def _slot(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
@@ -177,13 +193,51 @@ def _transfer(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> No
         "UPDATE calls SET team=?, transfer_reason=?, summary=?, "
         "verified=CASE WHEN ?=1 THEN 1 ELSE verified END WHERE sid=?",
         (team, reason, summary, verified, sid))
+    emergency = int(bool(data.get("emergency", False)))
     conn.execute(
-        "INSERT INTO handoffs (sid, team, reason, summary, verified, slots, queued_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid) DO UPDATE SET team=excluded.team, "
+        "INSERT INTO handoffs (sid, team, reason, summary, verified, slots, queued_at, emergency) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid) DO UPDATE SET team=excluded.team, "
         "reason=excluded.reason, summary=excluded.summary, verified=excluded.verified, "
-        "slots=excluded.slots",
-        (sid, team, reason, summary, verified, slots, at))
+        "slots=excluded.slots, emergency=excluded.emergency",
+        (sid, team, reason, summary, verified, slots, at, emergency))
     conn.notify(QUEUE_CHANNEL, sid)
+
+
+def _callback(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
+    """A call back booked: it waits in the agents' call-back queue until it is closed."""
+    row = conn.execute(
+        "INSERT INTO callbacks (sid, team, language, number, window_start, window_end, reason, "
+        "why, summary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (sid) DO NOTHING RETURNING id",
+        (sid, str(data.get("team", "general")), str(data.get("language", "en"))[:8],
+         str(data.get("number", "")), _epoch(data.get("window_start"), at),
+         _epoch(data.get("window_end"), at), redact_numbers(str(data.get("reason", ""))),
+         redact_numbers(str(data.get("why", ""))), redact_numbers(str(data.get("summary", ""))),
+         at)).fetchone()
+    if row is not None:
+        conn.notify(FOLLOW_UP_CHANNEL, f"callback:{row['id']}")
+
+
+def _message(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
+    """A message left for a team: its transcript (never audio), with the call's context."""
+    row = conn.execute(
+        "INSERT INTO messages (sid, team, language, text, why, summary, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING RETURNING id",
+        (sid, str(data.get("team", "general")), str(data.get("language", "en"))[:8],
+         redact_numbers(str(data.get("text", ""))), redact_numbers(str(data.get("why", ""))),
+         redact_numbers(str(data.get("summary", ""))), at)).fetchone()
+    if row is not None:
+        conn.notify(FOLLOW_UP_CHANNEL, f"message:{row['id']}")
+
+
+def _epoch(value: Any, default: float) -> float:
+    """Epoch seconds (as the dialogue sends them), or an ISO time with its zone."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return datetime.fromisoformat(str(value)).timestamp()
+    except ValueError:
+        return default
 
 
 def _language(conn: Connection, sid: str, at: float, data: dict[str, Any]) -> None:
@@ -213,5 +267,8 @@ _EVENT_WRITERS: dict[str, Callable[[Connection, str, float, dict[str, Any]], Non
     CallEventType.VERIFIED: _verified,
     CallEventType.TRANSFER: _transfer,
     CallEventType.LANGUAGE: _language,
+    CallEventType.CALLBACK: _callback,
+    CallEventType.MESSAGE: _message,
+    CallEventType.SATISFACTION: _satisfaction,
     CallEventType.CALL_END: _call_end,
 }

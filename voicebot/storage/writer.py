@@ -36,22 +36,33 @@ class Write:
 
 
 Apply = Callable[[Connection, Write], None]
-Spill = Callable[[list[Write], StorageError], None]
+Spill = Callable[[list[Write], StorageError], bool | None]
+"""Keeps a batch the database would not take: True when it is kept (a disk spool), False or
+None when it is lost (then counted as lost)."""
+State = Literal["ok", "retrying", "spooled", "lost-writes"]
 
 
 @dataclass(frozen=True)
 class WriterHealth:
     """What ``/healthz`` can say about storage."""
 
-    state: Literal["ok", "retrying", "lost-writes"]
+    state: State
     pending: int
     lost: int
     last_error: str | None
+    spooled: int = 0
+    """Batches waiting on disk for the database (when a spool keeps them)."""
+
+    @property
+    def healthy(self) -> bool:
+        """Every write is being stored: none lost, none waiting on disk, no retries now."""
+        return self.state == "ok" and not self.spooled
 
 
-def log_lost(writes: list[Write], err: StorageError) -> None:
+def log_lost(writes: list[Write], err: StorageError) -> bool:
     """The default ``spill``: say loudly what was lost (a disk spool replaces this)."""
     _LOGGER.error("storage: %d write(s) LOST after retrying: %s", len(writes), err.message)
+    return False
 
 
 class BatchWriter:
@@ -69,7 +80,7 @@ class BatchWriter:
         self._housekeeping = housekeeping
         self._sleep = sleep
         self._queue: queue.Queue[Write | threading.Event | None] = queue.Queue()
-        self._state: Literal["ok", "retrying", "lost-writes"] = "ok"
+        self._state: State = "ok"
         self._lost = 0
         self._last_error: str | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -127,8 +138,10 @@ class BatchWriter:
                 self._last_error = err.message
                 waited = time.monotonic() - started
                 if waited >= self._give_up_after:
-                    self._state, self._lost = "lost-writes", self._lost + len(writes)
-                    self._spill(writes, err)
+                    if self._spill(writes, err):
+                        self._state = "spooled" if self._state != "lost-writes" else self._state
+                    else:
+                        self._state, self._lost = "lost-writes", self._lost + len(writes)
                     return
                 if self._state != "retrying":
                     _LOGGER.warning("storage: %d write(s) waiting: %s; retrying for up to "
@@ -137,7 +150,7 @@ class BatchWriter:
                 self._sleep(min(delay, self._give_up_after - waited))
                 delay = min(delay * 2, 2.0)
                 continue
-            if self._state == "retrying":
+            if self._state in ("retrying", "spooled"):
                 _LOGGER.info("storage: writes stored again after %.1f s",
                              time.monotonic() - started)
                 self._state = "ok"

@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
 
 from voicebot.config import Settings
 from voicebot.records import CallRecords
+from voicebot.reporting.export import csv_text
+from voicebot.reporting.figures import ServiceOf, service_figures
 from voicebot.web.access import ApiAccess, is_loopback
 
 __all__ = ["is_loopback", "make_api_router"]  # is_loopback: kept for existing importers
@@ -24,8 +27,12 @@ __all__ = ["is_loopback", "make_api_router"]  # is_loopback: kept for existing i
 _LOGGER = logging.getLogger(__name__)
 
 
-def make_api_router(records: CallRecords, settings: Settings) -> APIRouter:
-    """``GET /api/calls``, ``GET /api/calls/{sid}`` and ``GET /api/figures``."""
+def make_api_router(records: CallRecords, settings: Settings,
+                    service_of: ServiceOf = str) -> APIRouter:
+    """``GET /api/calls``, ``GET /api/calls/{sid}`` and ``GET /api/figures``.
+
+    ``service_of`` names a flow intent as a service ("bin collection days") in the figures.
+    """
     zone = ZoneInfo(settings.timezone)
     access = ApiAccess(settings)
     if not settings.api_token:
@@ -46,9 +53,27 @@ def make_api_router(records: CallRecords, settings: Settings) -> APIRouter:
         return call
 
     @router.get("/figures")
-    async def figures(day: date | None = None) -> dict[str, Any]:
-        """One day's figures (default today, in the council's time zone)."""
-        wanted = day or datetime.now(zone).date()
-        return await asyncio.to_thread(records.figures, wanted, zone)
+    async def figures(
+        day: date | None = None,
+        first: Annotated[date | None, Query(alias="from")] = None,
+        last: Annotated[date | None, Query(alias="to")] = None,
+        format: Literal["json", "csv"] = "json",
+    ) -> Response:
+        """``?day=``: one day's counts (default today, in the council's time zone).
+        ``?from=&to=``: the GOV.UK figures (completion, satisfaction, cost per transaction,
+        take-up) and the tables behind them for that range, as JSON or ``format=csv``."""
+        if first is None and last is None:
+            wanted = day or datetime.now(zone).date()
+            return JSONResponse(await asyncio.to_thread(records.figures, wanted, zone))
+        try:
+            found = await asyncio.to_thread(service_figures, records, first, last, zone,
+                                            settings.costs, service_of)
+        except ValueError as err:
+            raise HTTPException(422, str(err)) from err
+        if format == "csv":
+            name = f"voicebot-figures-{found['from']}-to-{found['to']}.csv"
+            return Response(csv_text(found), media_type="text/csv; charset=utf-8", headers={
+                "Content-Disposition": f'attachment; filename="{name}"'})
+        return JSONResponse(found)
 
     return router

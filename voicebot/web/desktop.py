@@ -31,17 +31,21 @@ from pydantic import BaseModel, Field
 
 from voicebot.config import Settings
 from voicebot.records import CallRecords, ClaimError, HandoffQueue
+from voicebot.reporting.figures import ServiceOf
 from voicebot.web.access import origin_of
 from voicebot.web.auth import COOKIE, SESSION_SECONDS, Accounts, Agent
 from voicebot.web.csrf import FIELD, HEADER, LOGIN_COOKIE, CsrfTokens, new_form_cookie
+from voicebot.web.follow_ups import add_follow_up_routes
 from voicebot.web.live import EVERYTHING, LiveQueue
+from voicebot.web.service_figures import add_service_figure_routes
 from voicebot.web.sessions import Sessions
 from voicebot.web.throttle import LoginThrottle
 
 _LOGGER = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
 _STATIC = {"desktop.js": "text/javascript", "supervisor.js": "text/javascript",
-           "desktop.css": "text/css"}
+           "desktop.css": "text/css", "callbacks.js": "text/javascript",
+           "after_hours.js": "text/javascript", "service_figures.js": "text/javascript"}
 _PAGE_HEADERS = {"Cache-Control": "no-store"}
 """Pages hold call details: never cached. The security headers come from ``web.shield``."""
 QUEUE_HOURS = 24
@@ -79,6 +83,7 @@ def make_desktop_router(
     throttle: LoginThrottle | None = None,
     clock: Callable[[], float] = time.time,
     sessions: Sessions | None = None,
+    service_of: ServiceOf = str,
 ) -> APIRouter:
     """``/desktop/*``: login, the live queue, call context, claims, outcomes, figures."""
     accounts = Accounts(settings.agents)
@@ -91,7 +96,8 @@ def make_desktop_router(
     throttle = LoginThrottle() if throttle is None else throttle
     handoffs = HandoffQueue(records)
     zone = ZoneInfo(settings.timezone)
-    pages = {name: _template(f"{name}.html") for name in ("login", "desktop", "supervisor")}
+    pages = {name: _template(f"{name}.html")
+             for name in ("login", "desktop", "supervisor", "callbacks")}
     router = APIRouter(prefix="/desktop", include_in_schema=False)
 
     async def signed_in(request: Request) -> Agent | None:
@@ -122,6 +128,15 @@ def make_desktop_router(
             return RedirectResponse("/desktop/login", status_code=303)
         return _page(pages["desktop"], name=agent.display_name, username=agent.username,
                      role=agent.role, supervisor="" if agent.is_supervisor else "hidden",
+                     csrf=csrf.token(request.cookies.get(COOKIE, "")))
+
+    @router.get("/callbacks")
+    async def callbacks_page(request: Request) -> Response:
+        agent = await signed_in(request)
+        if agent is None:
+            return RedirectResponse("/desktop/login", status_code=303)
+        return _page(pages["callbacks"], name=agent.display_name, username=agent.username,
+                     role=agent.role, timezone=settings.timezone,
                      csrf=csrf.token(request.cookies.get(COOKIE, "")))
 
     @router.get("/supervisor")
@@ -237,6 +252,9 @@ def make_desktop_router(
                       day: date | None = None) -> dict[str, Any]:
         wanted = day or datetime.fromtimestamp(clock(), zone).date()
         return await asyncio.to_thread(records.figures, wanted, zone)
+
+    add_follow_up_routes(router, records, settings.timezone, agent_api, supervisor_api, clock)
+    add_service_figure_routes(router, records, settings, supervisor_api, service_of)
 
     @router.get("/events")
     async def events(agent: Annotated[Agent, Depends(agent_api)]) -> StreamingResponse:

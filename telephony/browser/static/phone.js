@@ -1,6 +1,8 @@
 // Browser phone: the microphone goes to /phone/media as 20 ms mu-law frames at 8 kHz, in the
 // same JSON messages Twilio sends; the bot's media is played back, its marks echoed once the
-// audio before them has played, and `clear` silences playback at once.
+// audio before them has played, and `clear` silences playback at once. Beside the keypad, the
+// call's own events (what the bot heard, understood and said) are read from
+// /phone/calls/<sid>/events with the secret the service gave this page for this call.
 "use strict";
 
 const RATE = 8000;
@@ -68,6 +70,8 @@ class Phone {
     this.ui = ui;
     this.stats = { framesOut: 0, framesIn: 0, marks: 0, clears: 0 };
     this.socket = null;
+    this.callSid = null;
+    this.transcript = null;
   }
 
   show(text, state = "live") {
@@ -176,6 +180,18 @@ class Phone {
     else if (message.event === "mark") this.queueMark(message.mark.name);
     else if (message.event === "clear") this.clear();
     else if (message.event === "outcome") this.ui.outcome.textContent = message.text;
+    else if (message.event === "call") this.answered(message.callSid, message.watchToken);
+  }
+
+  answered(callSid, token) {
+    this.callSid = callSid;
+    this.ui.list.replaceChildren();
+    this.transcript = new Transcript(this.ui);
+    this.transcript.follow(new URL(`calls/${callSid}/events`, this.base()), token);
+  }
+
+  base() {
+    return new URL(location.pathname.replace(/\/?$/, "/"), location.href);
   }
 
   play(payload) {
@@ -239,6 +255,10 @@ class Phone {
     this.ui.call.disabled = false;
     if (code === 1013) this.show("The browser phone is busy. Please try again shortly.", "error");
     else this.show("Call ended.", "ended");
+    if (this.callSid) {
+      this.ui.recordLink.href = new URL(`../api/calls/${this.callSid}`, this.base()).href;
+      this.ui.record.hidden = false;
+    }
   }
 }
 
@@ -247,6 +267,11 @@ const phone = new Phone({
   call: document.getElementById("call"),
   hangup: document.getElementById("hangup"),
   outcome: document.getElementById("outcome"),
+  list: document.getElementById("transcript"),
+  last: document.getElementById("latency-last"),
+  median: document.getElementById("latency-median"),
+  record: document.getElementById("record"),
+  recordLink: document.getElementById("record-link"),
 });
 window.phone = phone;
 document.getElementById("call").addEventListener("click", () => phone.start());

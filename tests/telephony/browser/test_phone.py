@@ -131,12 +131,19 @@ async def test_a_browser_call_is_heard_answered_and_hung_up(tmp_path: Path,
         assert stats["framesIn"] >= 45 and stats["marks"] >= 2
         assert int(await evaluate(page, "document.getElementById('frames-in').textContent")) >= 45
 
+        # The service named the call to the page; with no event stream served here (telephony
+        # alone), the transcript says so once instead of retrying.
+        assert await evaluate(page, "window.phone.callSid") == bot.calls[0]
+        assert "no live transcript" in await page_until(
+            page, "document.getElementById('transcript').textContent", 5)
         await evaluate(page, "document.querySelectorAll('#keys button')[4].click()")
         await until(lambda: bot.digits == ["5"], 5)
         await evaluate(page, "document.getElementById('hangup').click()")
         await until(lambda: bool(bot.stopped), 5)
         assert await page_until(page, "document.getElementById('status').dataset.state"
                                 " === 'ended'", 5)
+        link = await evaluate(page, "document.getElementById('record-link').href")
+        assert link == f"{base}/api/calls/{bot.calls[0]}"
     call_sid = bot.calls[0]
     assert call_sid.startswith("BR") and bot.stopped == {call_sid: "stop"}
     assert recorder.ringing == [(call_sid, "browser", "")] and recorder.dropped == []
@@ -158,4 +165,7 @@ async def test_the_page_is_served(tmp_path: Path) -> None:
     assert "getUserMedia" in script.text
     assert "registerProcessor" in worklet.text and "<style" not in page.text  # CSP: no inline
     assert style.headers["content-type"].startswith("text/css")
+    async with serving(app) as base, httpx.AsyncClient(trust_env=False) as http:
+        transcript = await http.get(f"{base}/phone/transcript.js")
+    assert 'src="transcript.js"' in page.text and "X-Call-Token" in transcript.text
     assert missing.status_code == 404

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from telephony import AudioIn
 from tests.voicebot.speech.conftest import frames, noise, phone_line, silence
-from voicebot.call.listener import Heard, Listener, NotHeard, Result, SpeechStarted
+from voicebot.call.listener import Broken, Heard, Listener, NotHeard, Result, SpeechStarted
 from voicebot.events import CallEvent, CallEventType
 from voicebot.speech.base import Hints
 from voicebot.speech.engines import SpeechEngines
@@ -93,3 +94,26 @@ async def test_a_complete_answer_ends_the_turn_sooner(engines: SpeechEngines) ->
     # it takes part of that on a loaded 2-core machine.
     assert judged < plain - 0.1, (judged, plain)
 
+
+
+class BrokenRecognizer:
+    """A recogniser whose feature extraction fails outside its own decode guard."""
+
+    async def transcribe(self, audio: np.ndarray, hints: Hints | None = None) -> Any:
+        raise ValueError("operands could not be broadcast together")
+
+
+async def test_a_recogniser_that_breaks_still_gives_a_result(engines: SpeechEngines) -> None:
+    """The result is a fault to apologise for, not silence and a task nobody retrieves."""
+    lost: list[dict[str, Any]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda loop, context: lost.append(context))
+    listener = Listener(engines.vad, BrokenRecognizer(), lambda event: None, "CA-test")
+    speech = phone_line(engines, "Council tax balance please.")
+    for frame in frames(silence(0.5) + speech + silence(1.5)):
+        listener.feed(AudioIn(frame, 8000))
+        await asyncio.sleep(0)
+    results = [await asyncio.wait_for(listener.next(), 10) for _ in range(2)]
+    assert isinstance(results[0], SpeechStarted) and isinstance(results[1], Broken)
+    assert results[1].error.code == "asr-failed"
+    listener.close()
+    assert not lost

@@ -19,7 +19,10 @@ from typing import Any
 from telephony.call import CallInfo, Outcome
 from telephony.twilio import messages
 from telephony.twilio.call import MediaStreamCall
-from voicebot.call.session import TIME_UP, CallSession, _settle
+from voicebot.call.handing import TIME_UP
+from voicebot.call.session import CallSession
+from voicebot.call.tasks import settle as _settle
+from voicebot.call.watchdog import TurnWatchdog
 from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
 from voicebot.events import CallEvent, CallEventType, fan_out
@@ -105,11 +108,16 @@ class QuickSilences:
     def is_complete(self, text: str) -> bool:
         return self.dialogue.is_complete(text)
 
+    @property
+    def closing(self) -> bool:
+        return bool(self.dialogue.closing)
+
 
 @asynccontextmanager
 async def session(tmp_path: Path, quick: bool = True, speaking: float = 0.05,
-                  max_seconds: float = 900.0) -> AsyncIterator[tuple[CallSession, CallRecords,
-                                                                     Speaker]]:
+                  max_seconds: float = 900.0, listener: Any = None,
+                  watchdog: TurnWatchdog | None = None, dialogue_as: Any = None,
+                  ) -> AsyncIterator[tuple[CallSession, CallRecords, Speaker]]:
     from voicebot.config import load_settings
 
     settings = load_settings(state_dir=tmp_path, transfer_targets={
@@ -127,9 +135,11 @@ async def session(tmp_path: Path, quick: bool = True, speaking: float = 0.05,
     pacer = asyncio.create_task(call.pacer.run())
     speaker = Speaker(events, speaking)
     try:
-        yield CallSession(call, QuickSilences(dialogue) if quick else dialogue, SilentCaller(),
-                          speaker, Handoff(settings).for_call(SID), events,
-                          max_seconds=max_seconds), records, speaker
+        talker = QuickSilences(dialogue) if quick else dialogue
+        yield CallSession(call, dialogue_as(talker) if dialogue_as else talker,
+                          listener or SilentCaller(), speaker,
+                          Handoff(settings).for_call(SID), events, max_seconds=max_seconds,
+                          watchdog=watchdog), records, speaker
     finally:
         pacer.cancel()
         await asyncio.gather(pacer, return_exceptions=True)

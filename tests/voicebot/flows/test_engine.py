@@ -28,7 +28,8 @@ class Closed:
         return f"Our {team} team is open Monday to Friday, 9am to 5pm."
 
 
-async def test_out_of_hours_the_bot_says_when_and_offers_what_it_can_do(tmp_path: Path) -> None:
+async def test_out_of_hours_the_bot_says_when_and_offers_a_call_back_or_a_message(
+        tmp_path: Path) -> None:
     council = CouncilData.load(ROOT / "seeds", today=fixed_today)
     services = Services(council, tmp_path / "c.db")
     built = build(ROOT / "flows", services.actions, ["general", "bins", "council_tax"])
@@ -38,7 +39,11 @@ async def test_out_of_hours_the_bot_says_when_and_offers_what_it_can_do(tmp_path
     actions = await dialogue.hear(CallerTurn(text="can I speak to a person please"))
     said = " ".join(a.text for a in actions if isinstance(a, Say))
     assert not any(isinstance(a, Handover) for a in actions)
-    assert "open Monday to Friday" in said and "anything else" in said
+    assert "open Monday to Friday" in said and "call you back" in said
+    # Hours that cannot say when someone could call back: the caller leaves a message.
+    actions = await dialogue.hear(CallerTurn(text="a call back please"))
+    said = " ".join(a.text for a in actions if isinstance(a, Say))
+    assert "can't arrange a call back" in said and "say your message" in said
 
 
 async def test_the_http_action_calls_the_councils_system(tmp_path: Path) -> None:

@@ -74,6 +74,30 @@ def test_errors_have_a_place_and_a_hint(tmp_path: Path, text: str, where: str,
     assert f"demo.yaml:{where}:" in matching[0], lines
 
 
+def test_a_misspelt_step_kind_is_named_and_so_are_its_misspelt_keys(tmp_path: Path) -> None:
+    text = GOOD + "  - lookpu: next_collections\n    ito: collections\n"
+    problems = build(folder_with(tmp_path, text), ACTIONS, TEAMS)
+    assert isinstance(problems, list)
+    assert [str(p).split("demo.yaml:")[1] for p in problems] == [
+        "12:5: unknown key 'lookpu' (did you mean 'lookup'?)",
+        "13:5: unknown key 'ito' (did you mean 'into'?)",
+    ]
+
+
+def test_every_shape_problem_in_a_file_is_reported_at_once(tmp_path: Path) -> None:
+    text = GOOD.replace("examples:", "exmaples:") + (
+        "  - say: hello\n    ask: postcode\n  - act: next_collections\n    into: x\n"
+        "    retries: 2\n  - summary: a transfer without its kind\n")
+    problems = build(folder_with(tmp_path, text), ACTIONS, TEAMS)
+    assert isinstance(problems, list)
+    assert [str(p).split("demo.yaml:")[1] for p in problems] == [
+        "4:5: unknown key 'exmaples' (did you mean 'examples'?)",
+        "12:5: a step needs exactly one of say, ask, lookup, act, transfer, end (found say, ask)",
+        "16:5: unknown key 'retries'",
+        "17:5: a step needs exactly one of say, ask, lookup, act, transfer, end (found none)",
+    ]
+
+
 def test_the_default_flows_are_clean() -> None:
     built = build(ROOT / "flows", ACTIONS, TEAMS)
     assert not isinstance(built, list), [str(p) for p in built]

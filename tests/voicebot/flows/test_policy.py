@@ -44,6 +44,13 @@ CASES = [
      ("service", "council_tax_balance")),
     (CHANGING, [("agent", 0.7)], [("bin_day", 0.2)], None),
     (OPEN, [], [], None),
+    # a person asked for about a topic whose services are unclear: the person
+    (OPEN, [("agent", 0.76), ("menu", 0.15)],
+     [("council_tax_discount", 0.78), ("council_tax_balance", 0.75)], ("global", "agent")),
+    (OPEN, [("menu", 0.62), ("repeat", 0.42)],
+     [("council_tax_balance", 0.84), ("council_tax_pay", 0.81)], None),
+    (ANSWERING, [("agent", 0.76), ("menu", 0.15)],
+     [("council_tax_discount", 0.78), ("council_tax_balance", 0.75)], None),
 ]
 
 
@@ -55,10 +62,34 @@ def test_the_request_taken(situation: Situation, globals_: list[tuple[str, float
     assert (None if found is None else (found.kind, found.intent)) == expected
 
 
+UNSERVED = [
+    # words said, globals, services, expected: a whole sentence nearest the out-of-scope
+    # examples is out of scope when nothing served is routable, though not surely so.
+    (6, [("agent", 0.42)], [("out_of_scope", 0.58), ("council_tax_move", 0.49)],
+     ("out_of_scope", "out_of_scope")),
+    (3, [("agent", 0.42)], [("out_of_scope", 0.58), ("council_tax_move", 0.49)], None),
+    (6, [("agent", 0.42)], [("out_of_scope", 0.50), ("council_tax_move", 0.30)], None),
+    (6, [("menu", 0.61)], [("out_of_scope", 0.70), ("bin_day", 0.66)], None),
+    (6, [("agent", 0.62)], [("out_of_scope", 0.58), ("bin_day", 0.3)], None),
+    (6, [("agent", 0.3)], [("bin_day", 0.58), ("out_of_scope", 0.57)], None),
+]
+
+
+@pytest.mark.parametrize(("words", "globals_", "services", "expected"), UNSERVED)
+def test_a_whole_sentence_about_something_else_is_out_of_scope(
+        words: int, globals_: list[tuple[str, float]], services: list[tuple[str, float]],
+        expected: tuple[str, str] | None) -> None:
+    found = request(ranked(*globals_), ranked(*services), OPEN, words)
+    assert (None if found is None else (found.kind, found.intent)) == expected
+    assert request(ranked(*globals_), ranked(*services), ANSWERING, words) is None
+
+
 @pytest.mark.parametrize(("services", "offered"), [
     ([("council_tax_balance", 0.51), ("council_tax_pay", 0.43), ("x", 0.42)],
      ("council_tax_balance", "council_tax_pay")),
     ([("out_of_scope", 0.6), ("bin_day", 0.45)], ("bin_day",)),
+    ([("council_tax_balance", 0.55), ("out_of_scope", 0.46), ("council_tax_pay", 0.45)],
+     ("council_tax_balance", "council_tax_pay")),
     ([("bin_day", 0.39)], ()),
 ])
 def test_clarifying_options(services: list[tuple[str, float]], offered: tuple[str, ...]) -> None:

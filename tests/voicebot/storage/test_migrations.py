@@ -17,6 +17,7 @@ from voicebot.records import CallRecords, HandoffQueue
 from voicebot.storage import Database, migrate, open_database
 
 TABLES = {"calls", "turns", "events", "handoffs", "cases", "sessions", "outcomes", "whispers",
+          "callbacks", "messages",
           "verification_failures", "admissions"}
 
 LEGACY = Path(__file__).with_name("legacy_schema.sql")

@@ -64,6 +64,7 @@ function renderQueue() {
     if (call.language && call.language !== "en") {
       top.append(el("span", languageName(call.language), "badge language"));
     }
+    if (call.emergency) top.append(el("span", "emergency", "badge overdue"));
     item.append(top, el("div", call.reason, "reason"));
     const bottom = el("div", undefined, "bottom");
     bottom.append(el("span", stateText(call), "state"), el("span", waited(call), "wait"));
