@@ -57,7 +57,8 @@ class TurnQueue(Generic[_R]):
                 chosen = finals[: self._max_batch]
             else:
                 chosen = live[: self._max_batch]
-            self._waiting = [q for q in live if q not in chosen and not q.future.done()]
+            taken = {id(q) for q in chosen}  # by identity: requests hold arrays, not comparable
+            self._waiting = [q for q in live if id(q) not in taken and not q.future.done()]
             if self._waiting:
                 self._ready.set()
             if chosen:

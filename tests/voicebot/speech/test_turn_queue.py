@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+import numpy as np
 import pytest
 
 from voicebot.errors import RecognitionError
@@ -13,10 +14,13 @@ from voicebot.speech.turn_queue import PARTIAL_DROPPED, TurnQueue
 
 @dataclass
 class Request:
+    """Like the recogniser's requests, it holds an array (so equality cannot be used)."""
+
     name: str
     partial: bool = False
     future: asyncio.Future[str] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
+    features: np.ndarray = field(default_factory=lambda: np.zeros(4, np.float32))
 
 
 async def test_a_final_goes_before_partials_that_came_first_and_they_are_dropped() -> None:
