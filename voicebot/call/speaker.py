@@ -94,11 +94,9 @@ class Speaker:
                 seconds += len(pcm) / 2 / rate
             heard = not last or await self._call.wait_played(last, seconds + PLAYBACK_SLACK)
             return heard
-        except asyncio.CancelledError:
-            for future in made:
-                future.cancel()
-            raise
         finally:
+            for future in made:  # barge-in or a failed clause: nothing more is made for it
+                future.cancel()
             self._events(CallEvent(CallEventType.SAY, sid, {
                 "text": text, "interrupted": not heard, "interruptible": interruptible,
                 "language": language,
