@@ -45,10 +45,13 @@ class TurnQueue(Generic[_R]):
         self._waiting.append(item)
         self._ready.set()
 
-    async def batch(self) -> list[_R]:
-        """The next batch: waiting finals (oldest first), else waiting partials."""
+    async def batch(self, settle: float = 0.0) -> list[_R]:
+        """The next batch: waiting finals (oldest first), else waiting partials; ``settle``
+        seconds after the first request, for others to join (none by default)."""
         while True:
             await self._ready.wait()
+            if settle > 0:
+                await asyncio.sleep(settle)
             self._ready.clear()
             live = [q for q in self._waiting if not q.future.done()]
             finals = [q for q in live if not q.partial]

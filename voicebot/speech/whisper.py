@@ -133,9 +133,7 @@ class WhisperRecognizer:
 
     async def _batches(self, queue: TurnQueue[_Request]) -> None:
         while True:
-            chosen = await queue.batch()
-            if self.options.batch_wait > 0:
-                await asyncio.sleep(self.options.batch_wait)
+            chosen = await queue.batch(self.options.batch_wait)
             live = [r for r in chosen if not r.future.done()]
             if not live:
                 continue
