@@ -5,7 +5,9 @@ about to end (the caller wanted nothing else, or said goodbye), the bot asks the
 instead of hanging up. A key from 1 to 5, or the number said, is the answer; anything else, or
 silence, skips it, and the call then ends just as it would have. Calls that end any other way
 (a transfer, a call back, silence from the start) are not asked: the figure is about the bot.
-The answer goes into the call's events, and the records keep it with the call.
+The asking goes into the call's events as it happens (a caller who hangs up instead of answering
+was still asked: the response rate counts them), then the answer if one came; the records keep
+both with the call.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Survey:
         if not isinstance(ending, Hangup) or ending.reason not in FINISHED:
             return actions
         self._asked, self._ending = True, ending
+        self._emit(CallEventType.SATISFACTION, asked=True, score=None)
         language = self._language()
         return [*actions[:-1], Say(_spoken(self._spec.question, language), language=language),
                 Listen(Expectation(slot_type="number", options=tuple("12345"), max_digits=1,
@@ -58,7 +61,8 @@ class Survey:
     def answer(self, turn: CallerTurn | None) -> list[Action]:
         """The caller's answer (None: silence), then the end the call was coming to."""
         score = _score(turn)
-        self._emit(CallEventType.SATISFACTION, asked=True, score=score)
+        if score is not None:
+            self._emit(CallEventType.SATISFACTION, asked=True, score=score)
         ending, self._ending = self._ending, None
         assert ending is not None
         language = self._language()

@@ -149,6 +149,10 @@ Transcript.SHOW = {
   "barge-in"() { this.line("note", "", "the caller spoke over the bot (barge-in)"); },
   "silence"(v) { this.line("note", "", `silence for ${v.seconds} s`); },
   "transfer"(v) { this.line("note", "", `transfer to ${v.team}: ${v.reason}`); },
+  "satisfaction"(v) {
+    this.line("understood", "", v.score ? `satisfaction score ${v.score} of 5`
+      : "satisfaction question asked (no score yet)");
+  },
   "error"(v) { this.line("fault", "Fault", `${v.code}: ${v.message}`); },
   "call-end"(v) {
     this.ended = true;

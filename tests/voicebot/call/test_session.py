@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from telephony.call import CallInfo, Outcome
 from telephony.twilio import messages
 from telephony.twilio.call import MediaStreamCall
 from voicebot.call.handing import TIME_UP
+from voicebot.call.listener import Heard
 from voicebot.call.session import CallSession
 from voicebot.call.tasks import settle as _settle
 from voicebot.call.watchdog import TurnWatchdog
@@ -32,7 +34,7 @@ from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import build
 from voicebot.handoff import Handoff
 from voicebot.records import CallRecords
-from voicebot.speech.base import Hints
+from voicebot.speech.base import Hints, Transcript
 
 ROOT = Path(__file__).resolve().parents[3]
 SID = "CA" + "5" * 32
@@ -67,6 +69,29 @@ class SilentCaller:
         pass
 
     async def next(self) -> Any:
+        await asyncio.Event().wait()
+
+
+class ScriptedCaller:
+    """The listener for a caller who answers each question with the next line, then hangs up."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = list(lines)
+        self.call: MediaStreamCall | None = None
+        self._asked: asyncio.Queue[None] = asyncio.Queue()
+
+    def expect(self, hints: Hints) -> None:
+        self._asked.put_nowait(None)
+
+    def feed(self, frame: Any) -> None:
+        pass
+
+    async def next(self) -> Any:
+        await self._asked.get()
+        if self.lines:
+            return Heard(Transcript(self.lines.pop(0), 0.95))
+        assert self.call is not None
+        self.call.receive(messages.stop_in(99, "MZ1", SID, "AC" + "0" * 32))
         await asyncio.Event().wait()
 
 
@@ -117,6 +142,7 @@ class QuickSilences:
 async def session(tmp_path: Path, quick: bool = True, speaking: float = 0.05,
                   max_seconds: float = 900.0, listener: Any = None,
                   watchdog: TurnWatchdog | None = None, dialogue_as: Any = None,
+                  flows_dir: Path = ROOT / "flows",
                   ) -> AsyncIterator[tuple[CallSession, CallRecords, Speaker]]:
     from voicebot.config import load_settings
 
@@ -124,7 +150,7 @@ async def session(tmp_path: Path, quick: bool = True, speaking: float = 0.05,
         "general": {"kind": "queue", "address": "council", "hours": "always"}})
     records = CallRecords(settings.database)
     services = Services(CouncilData.load(ROOT / "seeds", today=fixed_today), settings.database)
-    flows = build(ROOT / "flows", services.actions, ["general", "bins", "council_tax"])
+    flows = build(flows_dir, services.actions, ["general", "bins", "council_tax"])
     assert not isinstance(flows, list)
     log: list[CallEvent] = []
     events = fan_out(records, log.append)
@@ -167,6 +193,27 @@ async def test_a_call_past_the_time_limit_is_told_and_transferred(tmp_path: Path
     assert speaker.said[-1] == TIME_UP
     assert stored is not None and stored["outcome"] == "transferred"
     assert stored["transfer_reason"] == "call reached the time limit (1 s)"
+
+
+async def test_a_caller_who_hangs_up_at_the_satisfaction_question(tmp_path: Path) -> None:
+    """The bot finished the call, so it counts as handled by the bot, and the caller was asked
+    (the response rate's denominator) though no score came."""
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    main = flows / "main.yaml"
+    main.write_text(main.read_text().replace("  ask: false", "  ask: true"))
+    caller = ScriptedCaller(["how do I pay my council tax", "no thanks, goodbye"])
+    async with session(tmp_path, listener=caller, flows_dir=flows) as (call, records, speaker):
+        caller.call = call.call
+        outcome = await asyncio.wait_for(call.run(), 30)
+        records.flush()
+        stored = records.read(lambda conn: dict(conn.execute(
+            "SELECT outcome, intent, satisfaction_asked, satisfaction FROM calls WHERE sid=?",
+            (SID,)).fetchone()))
+    assert outcome == Outcome("hangup", reason="caller-hung-up")
+    assert "how satisfied were you with this call" in speaker.said[-1]
+    assert stored == {"outcome": "contained", "intent": "council_tax_pay",
+                      "satisfaction_asked": 1, "satisfaction": None}, stored
 
 
 async def test_waiting_on_a_cancelled_task_does_not_swallow_our_own_cancellation() -> None:

@@ -27,8 +27,10 @@ def record(records: CallRecords, sid: str, call: CallRow) -> None:
     if call.team:
         event(CallEventType.TRANSFER, start + 8, team=call.team, reason=call.transfer_reason,
               summary="", verified=False, slots={})
-    if call.satisfaction_asked:
-        event(CallEventType.SATISFACTION, start + 9, asked=True, score=call.satisfaction)
+    if call.satisfaction_asked:  # as the survey writes it: the asking, then any answer
+        event(CallEventType.SATISFACTION, start + 9, asked=True, score=None)
+        if call.satisfaction is not None:
+            event(CallEventType.SATISFACTION, start + 9.5, asked=True, score=call.satisfaction)
     if call.ended_at is not None:
         event(CallEventType.CALL_END, call.ended_at, outcome=call.outcome, reason="")
 
