@@ -23,7 +23,7 @@ import dataclasses
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,9 +59,10 @@ class SpeechStarted:
 
 @dataclass(frozen=True)
 class Heard:
-    """A finished turn that was made out."""
+    """A finished turn that was made out; ``timing`` is where its time went so far."""
 
     transcript: Transcript
+    timing: TurnTiming | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class NotHeard:
     """A finished turn that could not be made out (noise, mumbling, a doubtful decode)."""
 
     transcript: Transcript | None = None
+    timing: TurnTiming | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,6 @@ class Listener:
         self._complete_at = -1
         self._results: asyncio.Queue[Result] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
-        self.timing: TurnTiming | None = None
-        """The last recognised turn's timing, taken by the reply that answers it."""
 
     def expect(self, hints: Hints) -> None:
         """What the dialogue is asking for now: biases recognition and the end of turn."""
@@ -254,15 +254,15 @@ class Listener:
             self._results.put_nowait(Broken(RecognitionError(
                 "asr-failed", f"{type(err).__name__}: {err}")))
             return
-        self.timing = TurnTiming(pause, ended, time.monotonic() - ended, transcript)
+        timing = TurnTiming(pause, ended, time.monotonic() - ended, transcript)
         if transcript.heard:
             self._emit(CallEventType.TRANSCRIPT, text=transcript.text,
                        confidence=round(transcript.confidence, 3))
-            self._results.put_nowait(Heard(transcript))
+            self._results.put_nowait(Heard(transcript, timing))
         else:
             self._emit(CallEventType.NOT_HEARD, text=transcript.text,
                        confidence=round(transcript.confidence, 3))
-            self._results.put_nowait(NotHeard(transcript))
+            self._results.put_nowait(NotHeard(transcript, timing))
 
     def close(self) -> None:
         for task in list(self._tasks):

@@ -54,9 +54,6 @@ class ListenerPort(Protocol):
 
     async def next(self) -> Heard_: ...
 
-    timing: TurnTiming | None
-    """The last recognised turn's timing, until the reply that answers it takes it."""
-
 
 class SpeakerPort(Protocol):
     """What the session needs of the speaker (voicebot.call.speaker.Speaker)."""

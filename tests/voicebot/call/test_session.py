@@ -60,8 +60,6 @@ class EchoingWire:
 class SilentCaller:
     """The listener for a caller who says nothing at all."""
 
-    timing = None
-
     def expect(self, hints: Hints) -> None:
         pass
 

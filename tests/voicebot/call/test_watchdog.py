@@ -25,8 +25,6 @@ from voicebot.speech.base import Hints, Transcript
 class ScriptedCaller:
     """A listener that gives these results once the bot has asked, then nothing more."""
 
-    timing = None
-
     def __init__(self, *results: Any) -> None:
         self.results = list(results)
         self.asked = asyncio.Event()
