@@ -34,7 +34,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,11 +45,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.latency import percentile  # noqa: E402
+from bench.latency import percentile, wait_ready  # noqa: E402
 from bench.voices import espeak_voices  # noqa: E402
 from telephony.twilio.caller import ScriptedCaller, Speech  # noqa: E402
 from telephony.twilio.client import MediaStream, TwilioClient  # noqa: E402
 from tests.conftest import unused_port  # noqa: E402
+from tests.voicebot.storage.test_writer import hold_lock  # noqa: E402
 
 TOKEN = "soak-token"
 API = "soak-api"
@@ -158,14 +158,6 @@ def expected(placed: Placed, errors: set[str]) -> set[str]:
     return {SCRIPTS[placed.script][1]}
 
 
-def hold_database(path: Path, seconds: float) -> None:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-    conn.execute("BEGIN EXCLUSIVE")
-    time.sleep(seconds)
-    conn.execute("ROLLBACK")
-    conn.close()
-
-
 async def break_a_flow(flows: Path, seconds: float) -> None:
     target = flows / "bins.yaml"
     good = target.read_text(encoding="utf-8")
@@ -178,19 +170,6 @@ async def stats(url: str) -> dict[str, Any]:
     async with httpx.AsyncClient(trust_env=False) as http:
         answer: dict[str, Any] = (await http.get(f"{url}/soak/stats")).json()
         return answer
-
-
-async def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180
-    async with httpx.AsyncClient(trust_env=False) as http:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit("the service exited during start-up")
-            with contextlib.suppress(httpx.TransportError):
-                if (await http.get(f"{url}/healthz")).status_code == 200:
-                    return
-            await asyncio.sleep(0.5)
-    raise SystemExit("the service did not start within 180 s")
 
 
 def start_service(port: int, env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
@@ -249,8 +228,7 @@ async def soak(args: argparse.Namespace, url: str, state: Path, flows: Path,
             if index == min(args.calls // 3, 150):
                 asyncio.get_running_loop().create_task(break_a_flow(flows, 20.0))
             if index == min(2 * args.calls // 3, 300):
-                threading.Thread(target=hold_database, args=(state / "voicebot.db", 10.0),
-                                 daemon=True).start()
+                await asyncio.to_thread(hold_lock, state / "voicebot.db", 10.0)
             if index == min(50, args.calls - 1):
                 memory["warm"] = (await stats(url))["resident_mb"]
             voices = audio[call.script]

@@ -11,26 +11,21 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
+from voicebot.records.days import day_span
 from voicebot.records.follow_ups import callback_json
 from voicebot.records.store import CallRecords
 from voicebot.storage import Connection
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-LONGEST_RANGE_DAYS = 366
 
 
 def follow_up_figures(records: CallRecords, first: date, last: date, zone: tzinfo
                       ) -> dict[str, Any]:
     """The figures for the days ``first`` to ``last`` (both included, in ``zone``)."""
-    if last < first:
-        raise ValueError("the range ends before it starts")
-    if (last - first).days >= LONGEST_RANGE_DAYS:
-        raise ValueError(f"choose at most {LONGEST_RANGE_DAYS} days")
-    start = datetime.combine(first, time(), zone).timestamp()
-    end = datetime.combine(last + timedelta(days=1), time(), zone).timestamp()
+    start, end = day_span(first, last, zone)
     now = records.now()
 
     def query(conn: Connection) -> dict[str, Any]:

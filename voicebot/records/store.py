@@ -17,13 +17,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from datetime import time as clock_time
+from datetime import UTC, date, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
 from voicebot.events import CallEvent, CallEventType
 from voicebot.records import retention
+from voicebot.records.days import day_span
 from voicebot.records.shapes import call_json, iso, turn_json
 from voicebot.records.writes import OUTCOMES, TERMINAL_STATUSES, KeypadRuns, apply, event_write
 from voicebot.storage import Connection, Database, open_database, sqlite_url
@@ -183,8 +183,7 @@ class CallRecords:
 
     def figures(self, day: date, tz: tzinfo = UTC) -> dict[str, Any]:
         """One day's figures (``day`` in ``tz``): what the supervisor view shows."""
-        start = datetime.combine(day, clock_time(), tz).timestamp()
-        end = datetime.combine(day + timedelta(days=1), clock_time(), tz).timestamp()
+        start, end = day_span(day, day, tz)
 
         def query(conn: Connection) -> dict[str, Any]:
             span = (start, end)

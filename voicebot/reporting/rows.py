@@ -6,28 +6,17 @@ and reason of a transfer), so the arithmetic in ``kpi`` stays pure and testable.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, tzinfo
 
 from voicebot.records import CallRecords
+from voicebot.records.days import day_span
 from voicebot.reporting.kpi import CallRow
 from voicebot.storage import Connection
-
-LONGEST_RANGE_DAYS = 366
-
-
-def span(first: date, last: date, zone: tzinfo) -> tuple[float, float]:
-    """The instants the days ``first`` to ``last`` (both included) begin and end, in ``zone``."""
-    if last < first:
-        raise ValueError("the range ends before it starts")
-    if (last - first).days >= LONGEST_RANGE_DAYS:
-        raise ValueError(f"choose at most {LONGEST_RANGE_DAYS} days")
-    start = datetime.combine(first, time(), zone).timestamp()
-    return start, datetime.combine(last + timedelta(days=1), time(), zone).timestamp()
 
 
 def call_rows(records: CallRecords, first: date, last: date, zone: tzinfo) -> list[CallRow]:
     """Every call started in the range (blocking: call it in a thread)."""
-    start, end = span(first, last, zone)
+    start, end = day_span(first, last, zone)
 
     def query(conn: Connection) -> list[CallRow]:
         rows = conn.execute(

@@ -21,6 +21,7 @@ from voicebot.records import CallRecords
 from voicebot.reporting.export import csv_text
 from voicebot.reporting.figures import ServiceOf, service_figures
 from voicebot.web.access import ApiAccess, is_loopback
+from voicebot.web.downloads import csv_download
 
 __all__ = ["is_loopback", "make_api_router"]  # is_loopback: kept for existing importers
 
@@ -71,9 +72,7 @@ def make_api_router(records: CallRecords, settings: Settings,
         except ValueError as err:
             raise HTTPException(422, str(err)) from err
         if format == "csv":
-            name = f"voicebot-figures-{found['from']}-to-{found['to']}.csv"
-            return Response(csv_text(found), media_type="text/csv; charset=utf-8", headers={
-                "Content-Disposition": f'attachment; filename="{name}"'})
+            return csv_download(csv_text(found), "figures", found)
         return JSONResponse(found)
 
     return router

@@ -43,8 +43,9 @@ from voicebot.web.throttle import LoginThrottle
 
 _LOGGER = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
-_STATIC = {"desktop.js": "text/javascript", "supervisor.js": "text/javascript",
-           "desktop.css": "text/css", "callbacks.js": "text/javascript",
+_STATIC = {"page.js": "text/javascript", "desktop.js": "text/javascript",
+           "supervisor.js": "text/javascript", "desktop.css": "text/css",
+           "callbacks.js": "text/javascript",
            "after_hours.js": "text/javascript", "service_figures.js": "text/javascript"}
 _PAGE_HEADERS = {"Cache-Control": "no-store"}
 """Pages hold call details: never cached. The security headers come from ``web.shield``."""

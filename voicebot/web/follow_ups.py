@@ -23,6 +23,7 @@ from voicebot.records import CallRecords, ClaimError, FollowUps
 from voicebot.records.follow_up_figures import WEEKDAYS, as_csv, follow_up_figures
 from voicebot.web.auth import Agent
 from voicebot.web.bars import bar_chart
+from voicebot.web.downloads import csv_download
 
 Dependency = Callable[..., Any]
 
@@ -127,10 +128,7 @@ def add_follow_up_routes(router: APIRouter, records: CallRecords, timezone: str,
         figures = await figures_for(first, last)
         if format == "json":
             return JSONResponse(figures)
-        name = f"voicebot-after-hours-{figures['from']}-to-{figures['to']}.csv"
-        return Response(as_csv(figures), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store"})
+        return csv_download(as_csv(figures), "after-hours", figures)
 
     @router.get("/api/figures/calls-by-{what}.svg")
     async def chart(what: Literal["hour", "weekday"], agent: SupervisorIn,

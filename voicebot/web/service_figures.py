@@ -23,6 +23,7 @@ from voicebot.reporting.export import csv_text
 from voicebot.reporting.figures import ServiceOf, service_figures
 from voicebot.web.auth import Agent
 from voicebot.web.bars import bar_chart
+from voicebot.web.downloads import csv_download
 
 Chart = Literal["containment", "transfers", "hours"]
 
@@ -47,9 +48,7 @@ def add_service_figure_routes(router: APIRouter, records: CallRecords, settings:
         found = await figures_for(first, last)
         if format == "json":
             return JSONResponse(found)
-        name = f"voicebot-figures-{found['from']}-to-{found['to']}.csv"
-        return Response(csv_text(found), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+        return csv_download(csv_text(found), "figures", found)
 
     @router.get("/api/figures/service-{chart}.svg")
     async def chart(chart: Chart, agent: SupervisorIn, first: First = None,

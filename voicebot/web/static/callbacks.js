@@ -3,20 +3,13 @@
 // textContent, never parsed as HTML.
 "use strict";
 
-const me = document.body.dataset.username;
 const supervisor = document.body.dataset.role === "supervisor";
 const zone = document.body.dataset.timezone || "Europe/London";
-const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
-const $ = (id) => document.getElementById(id);
-const TEAMS = { council_tax: "Council tax", bins: "Bins", general: "General", housing: "Housing" };
-const LANGUAGES = { en: "English", cy: "Cymraeg (Welsh)" };
 let callbacks = [];
 let messages = [];
 let selected = null;
 let detail = null;
 const teamsSeen = new Set();
-
-function teamName(team) { return TEAMS[team] || team.replace(/_/g, " "); }
 
 const dayTime = new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short",
   day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
@@ -37,19 +30,6 @@ function stateText(cb) {
   return `${timing}, waiting`;
 }
 
-function say(text, kind) {
-  const box = $("message");
-  box.textContent = text || "";
-  box.className = "message" + (kind ? " " + kind : "");
-}
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
 function renderList() {
   $("callbacks").replaceChildren(...callbacks.map((cb) => {
     const item = el("li", undefined, `call callback ${cb.state}` + (cb.overdue ? " overdue" : "")
@@ -62,7 +42,7 @@ function renderList() {
     if (cb.overdue) top.append(el("span", "overdue", "badge overdue"));
     else if (cb.due) top.append(el("span", "due", "badge due"));
     if (cb.language && cb.language !== "en") {
-      top.append(el("span", LANGUAGES[cb.language] || cb.language, "badge language"));
+      top.append(el("span", languageName(cb.language), "badge language"));
     }
     item.append(top, el("div", when(cb), "when"), el("div", cb.reason || cb.why, "reason"));
     item.append(el("div", stateText(cb), "bottom state"));
@@ -96,7 +76,7 @@ function renderDetail() {
   $("cb-number").textContent = cb.number;
   $("cb-window").textContent = when(cb);
   $("cb-state").textContent = stateText(cb);
-  $("cb-language").textContent = LANGUAGES[cb.language] || cb.language;
+  $("cb-language").textContent = languageName(cb.language);
   $("cb-reason").textContent = cb.reason || "(not given)";
   $("cb-why").textContent = cb.why;
   $("cb-summary").textContent = cb.summary;
@@ -158,26 +138,13 @@ async function select(id) {
   await load(id);
 }
 
-async function post(path, body) {
-  const response = await fetch(path, {
-    method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json",
-      "X-CSRF-Token": csrfToken },
-    body: JSON.stringify(body || {}),
-  });
-  let data = {};
-  try { data = await response.json(); } catch (e) { data = {}; }
-  if (response.status === 401) window.location.href = "/desktop/login";
-  return { ok: response.ok, data };
-}
-
 function problem(data) {
   return typeof data.detail === "string" ? data.detail : "Something went wrong. Please try again.";
 }
 
 async function act(action, body, done) {
   if (selected === null) return;
-  const { ok, data } = await post(`/desktop/api/callbacks/${selected}/${action}`, body);
+  const { ok, data } = await postJson(`/desktop/api/callbacks/${selected}/${action}`, body);
   if (ok) {
     detail = data.callback;
     say(done, "ok");
@@ -203,7 +170,7 @@ $("cb-reschedule").addEventListener("click", () => act("reschedule",
 $("cb-filter").addEventListener("change", () => refresh());
 
 async function closeMessage(id) {
-  const { ok, data } = await post(`/desktop/api/messages/${id}/close`, {});
+  const { ok, data } = await postJson(`/desktop/api/messages/${id}/close`, {});
   say(ok ? "Message marked as dealt with." : problem(data), ok ? "ok" : "error");
   await refresh();
 }

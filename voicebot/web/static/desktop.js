@@ -2,19 +2,12 @@
 // Everything from the server is shown with textContent, never parsed as HTML.
 "use strict";
 
-const me = document.body.dataset.username;
-const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const calls = new Map();
 let selected = null;
 let clockOffset = 0; // server time minus browser time, in seconds
 
-const $ = (id) => document.getElementById(id);
 const STATES = { waiting: "Waiting", claimed: "Claimed", "caller-left": "Caller hung up",
   closed: "Closed" };
-const TEAMS = { council_tax: "Council tax", bins: "Bins", general: "General" };
-const LANGUAGES = { en: "English", cy: "Cymraeg (Welsh)" };
-
-function languageName(code) { return LANGUAGES[code || "en"] || code; }
 
 function now() { return Date.now() / 1000 + clockOffset; }
 function syncClock(serverNow) { clockOffset = serverNow - Date.now() / 1000; }
@@ -26,26 +19,11 @@ function waited(call) {
   return m ? `${m} min ${seconds % 60} s` : `${seconds} s`;
 }
 
-function teamName(team) { return TEAMS[team] || team.replace(/_/g, " "); }
-
 function stateText(call) {
   if (call.state === "claimed") {
     return call.claimed_by === me ? "Claimed by you" : `Taken by ${call.claimed_by}`;
   }
   return STATES[call.state] || call.state;
-}
-
-function say(text, kind) {
-  const box = $("message");
-  box.textContent = text || "";
-  box.className = "message" + (kind ? " " + kind : "");
-}
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
 }
 
 function renderQueue() {
@@ -123,18 +101,10 @@ function select(sid) {
 }
 
 async function post(path, body) {
-  const response = await fetch(path, {
-    method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json",
-      "X-CSRF-Token": csrfToken },
-    body: JSON.stringify(body || {}),
-  });
-  let data = {};
-  try { data = await response.json(); } catch (e) { data = {}; }
-  if (response.status === 401) { window.location.href = "/desktop/login"; }
-  if (data.now) syncClock(data.now);
-  if (data.call) upsert(data.call);
-  return { ok: response.ok, data };
+  const answer = await postJson(path, body);
+  if (answer.data.now) syncClock(answer.data.now);
+  if (answer.data.call) upsert(answer.data.call);
+  return answer;
 }
 
 function detailText(data) {
