@@ -47,13 +47,14 @@ SCRIPTS: list[list[str | tuple[str, str]]] = [
 """The older scripted calls in the bot's own voice, still placed by ``bench/scale.py``."""
 
 
-def start_service(port: int, state: Path, extra: dict[str, str] | None = None
-                  ) -> subprocess.Popen[bytes]:
+def start_service(port: int, state: Path, extra: dict[str, str] | None = None,
+                  log: Path | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "VOICEBOT_STATE_DIR": str(state), "TWILIO_AUTH_TOKEN": TOKEN,
            "VOICEBOT_TRANSFER_TARGETS": '{"general": {"hours": "always"}}', **(extra or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "voicebot", "serve", "--port", str(port)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb") if log is not None else subprocess.DEVNULL)
 
 
 async def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -110,14 +111,18 @@ async def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting for the service (VOICEBOT_KEY), e.g. tts_workers=2")
+    parser.add_argument("--log", type=Path, help="write the service's log here")
+    parser.add_argument("--state", type=Path,
+                        help="keep the service's state (its call records) in this folder")
     args = parser.parse_args()
     url = f"http://127.0.0.1:{args.port}"
     print(f"calls {'started together' if args.burst else f'{STAGGER} s apart'}; callers: "
           f"espeak-ng voices{' and real recordings' if shared_present() else ''}; "
           f"settings: {' '.join(args.set) or 'defaults'}")
-    with tempfile.TemporaryDirectory() as state:
+    with tempfile.TemporaryDirectory() as temporary:
+        state = args.state or temporary
         settings = {f"VOICEBOT_{k.upper()}": v for k, _, v in (i.partition("=") for i in args.set)}
-        process = start_service(args.port, Path(state), settings)
+        process = start_service(args.port, Path(state), settings, args.log)
         levels: list[Level] = []
         try:
             await wait_ready(url, process)

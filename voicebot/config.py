@@ -249,7 +249,13 @@ class Settings(BaseSettings):
     tts_workers: int | None = None
     asr_threads: int | None = None
     """CTranslate2 threads for one decode; default every core (docs/benchmarks.md, issue 11)."""
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     web: WebSettings = WebSettings()
     drain: DrainSettings = DrainSettings()
     tracing: TracingSettings = TracingSettings()

@@ -224,6 +224,7 @@ class ScriptedCaller:
                 report.replies.append(await self._play(line, step))
             report.ended_by = "bot" if line.closed.is_set() else "caller"
             if not hang_up and not line.closed.is_set():
+                line.begin("after the last step", float("inf"))  # the last reply is done
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(line.closed.wait(), self.end_timeout)
                 report.ended_by = "bot" if line.closed.is_set() else "caller"

@@ -190,8 +190,10 @@ class Listener:
 
     def _start_partial(self) -> None:
         """During a pause: transcribe what was said so far, to learn if it is a whole answer."""
-        if self._hints.is_complete is None or (self._partial and not self._partial.done()):
+        if self._hints.is_complete is None:
             return
+        if self._partial is not None and not self._partial.done():
+            self._partial.cancel()  # of audio the caller has since added to: give way
         mark = self._voiced_end
         self._partial_at = mark
         hints = dataclasses.replace(self._hints, partial=True)
@@ -202,18 +204,22 @@ class Listener:
         if task.cancelled() or task.exception() is not None or mark != self._voiced_end:
             return
         transcript = task.result()
-        said = transcript.heard_as or transcript.text  # not what was put right from a list
-        if transcript.heard and self._whole(said):
+        whole = transcript.heard and self._whole(transcript)
+        _LOGGER.debug("call %s: partial %r whole=%s", self._sid, transcript.text, whole)
+        if whole:
             self._complete_at = mark
 
-    def _whole(self, said: str) -> bool:
-        """The partial words answer the question; a spelled value must also be a valid one,
-        since Whisper may hear a whole postcode in half of one ("S K four" as "LS6 4HG")."""
+    def _whole(self, transcript: Transcript) -> bool:
+        """The words Whisper heard answer the question (not what was put right from a list:
+        a whole postcode must have been heard whole); a spelled value must also be a valid
+        one, as heard or as put right, since Whisper may hear a whole postcode in half of one
+        ("S K four" as "LS6 4HG")."""
         check, hints = self._hints.is_complete, self._hints
+        said = transcript.heard_as or transcript.text
         if check is None or not check(said):
             return False
         return not (hints.expect in SPELLED and hints.candidates) or holds_one_of(
-            said, hints.candidates)
+            transcript.text, hints.candidates)
 
     def _finish(self, signal: TurnSignal) -> None:
         audio = self._audio()

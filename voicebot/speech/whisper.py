@@ -30,10 +30,15 @@ from faster_whisper.tokenizer import Tokenizer
 
 from voicebot.errors import RecognitionError
 from voicebot.speech.base import SAMPLE_RATE, Hints, Transcript
-from voicebot.speech.expected import Rescorer, digits_only_suppression
+from voicebot.speech.expected import (
+    Rescorer,
+    digits_only_suppression,
+    first_listed_value,
+    whole_shaped,
+)
 from voicebot.speech.pool import InferencePool
 from voicebot.speech.provision import DeviceChoice
-from voicebot.speech.turn_queue import TurnQueue
+from voicebot.speech.turn_queue import PARTIAL_DROPPED, TurnQueue
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -148,7 +153,12 @@ class WhisperRecognizer:
                 continue
             decoded = time.monotonic() - started
             for request, result in zip(live, results, strict=True):
-                if not request.future.done():
+                if request.future.done():
+                    continue
+                if result is None:
+                    request.future.set_exception(RecognitionError(
+                        PARTIAL_DROPPED, "partial decode given up: no whole value in it"))
+                else:
                     request.future.set_result(replace(
                         result, decode_seconds=round(decoded, 3),
                         queue_seconds=round(started - request.arrived, 3)))
@@ -202,8 +212,12 @@ class WhisperRecognizer:
         wanted = self.options.min_tokens + self.options.tokens_per_second * seconds
         return int(min(self.options.max_tokens, wanted))
 
-    def decode_batch(self, requests: list[_Request]) -> list[Transcript]:
+    def decode_batch(self, requests: list[_Request]) -> list[Transcript | None]:
         """Decode together; items that run away are redone alone on the full window.
+
+        A partial decode is given up (None) when it ran away or holds no whole postcode yet:
+        it could not end the turn early, so it is not worth a redo or a rescoring, and the
+        final decode is made afresh.
 
         An account number is decoded apart, restricted to digits and a few words; a postcode
         or account number is then weighed against the valid ones (``speech/expected.py``).
@@ -218,24 +232,35 @@ class WhisperRecognizer:
                     transcripts[index] = transcript
         took = time.perf_counter() - started
         return [
-            Transcript(t.text, t.confidence, t.no_speech_probability, t.alternatives,
-                       r.seconds, took, t.heard_as)
-            for t, r in zip(transcripts, requests, strict=True) if t is not None
+            None if t is None else Transcript(t.text, t.confidence, t.no_speech_probability,
+                                              t.alternatives, r.seconds, took, t.heard_as)
+            for t, r in zip(transcripts, requests, strict=True)
         ]
 
-    def _decode_group(self, requests: list[_Request], digits: bool) -> list[Transcript]:
+    def _decode_group(self, requests: list[_Request], digits: bool
+                      ) -> list[Transcript | None]:
         suppress = self._digit_suppression() if digits else [-1]
         window = max(self._window(r.features.shape[-1]) for r in requests)
         decoded = self._generate(requests, window, suppress)
-        transcripts = []
+        transcripts: list[Transcript | None] = []
         for request, (transcript, tokens, encoded) in zip(requests, decoded, strict=True):
             trimmed = said_once(trim_restart(transcript.text))
             if trimmed != transcript.text:
                 transcript = replace(transcript, text=trimmed)
             if window < FULL_WINDOW and self._ran_away(transcript.text, tokens, request):
-                _LOGGER.info("short-window decode ran away (%r); redoing on 30 s window",
-                             transcript.text[:60])
-                transcript, _, encoded = self._generate([request], FULL_WINDOW, suppress)[0]
+                listed = first_listed_value(transcript.text, request.expect)
+                if listed is not None:  # the prompt's list continued after the caller's value
+                    transcript = replace(transcript, text=listed)
+                elif request.partial:
+                    transcripts.append(None)
+                    continue
+                else:
+                    _LOGGER.info("short-window decode ran away (%r); redoing on 30 s window",
+                                 transcript.text[:60])
+                    transcript, _, encoded = self._generate([request], FULL_WINDOW, suppress)[0]
+            if request.partial and not whole_shaped(transcript.text, request.expect):
+                transcripts.append(None)  # not a whole value yet: no rescoring for a partial
+                continue
             if request.expect in RESCORED and request.candidates and encoded.size:
                 transcript = self._rescorer.best(encoded, request.prompt, transcript,
                                                  request.candidates, request.expect)
