@@ -45,12 +45,15 @@ class Speaker:
         self._marks = itertools.count(1)
 
     async def _audio(self, sentence: str, rate: int, language: str) -> bytes:
-        cached = self._engines.cache.get(sentence, rate, language)
+        cache = self._engines.cache
+        cached = cache.get(sentence, rate, language)
         if cached is not None:
             return cached
-        return await self._engines.pool.tts(
+        pcm = await self._engines.pool.tts(
             functools.partial(self._engines.render_at, sentence, rate, language)
         )
+        cache.remember(sentence, rate, pcm, language)
+        return pcm
 
     def _units(self, text: str, rate: int, language: str) -> list[Unit]:
         """Recorded clips as they are; the rest synthesised a sentence at a time."""

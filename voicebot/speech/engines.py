@@ -136,6 +136,7 @@ class SpeechEngines:
             "tts_sample_rate": self.synthesizer.sample_rate,
             "voices": {language: voice.voice_name for language, voice in self.voices.items()},
             "prompt_cache": len(self.cache),
+            "recent_sentences": self.cache.recent,
             "workers": {"asr": self.pool.asr_workers, "tts": self.pool.tts_workers,
                         "asr_threads": self.pool.asr_threads},
         }
