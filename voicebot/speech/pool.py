@@ -27,10 +27,12 @@ class InferencePool:
     def __init__(self, asr_workers: int | None = None, tts_workers: int | None = None,
                  asr_threads: int | None = None) -> None:
         cores = os.cpu_count() or 1
-        self.asr_workers = asr_workers or 1
+        self.asr_workers = asr_workers or max(1, cores // 16)
         self.tts_workers = tts_workers or max(1, min(2, cores // 2))
-        self.asr_threads = asr_threads or max(1, cores)
-        """CTranslate2 intra-op threads: one decode (batched across calls) uses every core."""
+        self.asr_threads = asr_threads or max(1, min(8, cores // 2))
+        """CTranslate2 intra-op threads for one decode (batched across calls): half the cores,
+        so the event loop, the VAD and synthesis keep the other half (on 2 cores, 8 calls at
+        once: p95 0.85 s with one thread, 1.06 s with two; docs/benchmarks.md)."""
         self._asr = ThreadPoolExecutor(self.asr_workers, thread_name_prefix="asr")
         self._tts = ThreadPoolExecutor(self.tts_workers, thread_name_prefix="tts")
         self.observe: JobObserver | None = None
