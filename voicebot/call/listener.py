@@ -33,7 +33,7 @@ from voicebot.call.timing import TurnTiming
 from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
-from voicebot.speech.expected import holds_one_of
+from voicebot.speech.expected import heard_as_one_of
 from voicebot.speech.level import NoiseFloor
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 from voicebot.speech.turn_queue import PARTIAL_DROPPED
@@ -211,15 +211,15 @@ class Listener:
 
     def _whole(self, transcript: Transcript) -> bool:
         """The words Whisper heard answer the question (not what was put right from a list:
-        a whole postcode must have been heard whole); a spelled value must also be a valid
-        one, as heard or as put right, since Whisper may hear a whole postcode in half of one
-        ("S K four" as "LS6 4HG")."""
+        a whole postcode must have been heard whole), and a spelled value must be a valid one
+        as heard, or within a character of the one the list put right, since Whisper may hear
+        a whole postcode in half of one ("S K four" as "LS6 4HG")."""
         check, hints = self._hints.is_complete, self._hints
         said = transcript.heard_as or transcript.text
         if check is None or not check(said):
             return False
-        return not (hints.expect in SPELLED and hints.candidates) or holds_one_of(
-            transcript.text, hints.candidates)
+        return not (hints.expect in SPELLED and hints.candidates) or heard_as_one_of(
+            said, transcript.text, hints.candidates, hints.expect)
 
     def _finish(self, signal: TurnSignal) -> None:
         audio = self._audio()

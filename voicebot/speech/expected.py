@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from voicebot.language.spoken import find_postcode
 from voicebot.speech.base import Transcript
@@ -75,27 +76,48 @@ def compact(text: str) -> str:
 
 
 def first_listed_value(text: str, expect: str | None) -> str | None:
-    """A runaway postcode decode cut after its first whole postcode, or None.
+    """A runaway postcode decode cut after its first piece, when that piece holds a whole
+    postcode and the rest only says it again; otherwise None.
 
-    The prompt lists the council's postcodes, and on a short window Whisper may go on listing
-    after the caller's own ("LS6 2QT, LS6 2QT, LS6 3QT, ..."); what follows the first whole
-    one is not the caller's, and cutting it there costs nothing, where a decode on the full
-    30 s window costs about a second on two cores.
+    The prompt lists the council's postcodes, and on a short window Whisper may go on after
+    the caller's own ("LS6 2QT, LS6 2QT, LS6 2QT, ..."): the repeats are not the caller's, and
+    cutting them costs nothing, where a decode on the full 30 s window costs about a second on
+    two cores. A whole postcode only made by joining pieces ("SK4, LS6 4, ..." from "S K
+    four") or followed by other postcodes (the prompt's list recited) is not trusted.
     """
     if expect != "postcode":
         return None
-    pieces = re.split(r"(?<=[,.;])\s+", text.strip())
-    for end in range(1, len(pieces)):  # something must follow: the list went on
-        head = " ".join(pieces[:end])
-        if find_postcode(head):
-            return head.rstrip(",;")
-    return None
+    pieces = [p for p in re.split(r"(?<=[,.;])\s+", text.strip()) if p]
+    if len(pieces) < 2:
+        return None
+    first = find_postcode(pieces[0])
+    others = {find_postcode(p) for p in pieces[1:]} - {None}
+    if first is None or others - {first}:
+        return None
+    return pieces[0].rstrip(",;")
 
 
 def whole_shaped(text: str, expect: str | None) -> bool:
     """Whether the words could be a whole answer of the expected kind: a postcode expected
     needs a whole one in them (anything else is not judged here)."""
     return expect != "postcode" or find_postcode(text) is not None
+
+
+def heard_as_one_of(heard: str, put_right: str, candidates: Sequence[str],
+                    expect: str | None) -> bool:
+    """Whether what Whisper heard says one of the values, or (a postcode) a whole one that
+    differs from the value the list put right by one character at most ("LF6 2QT" for
+    LS6 2QT). A value put right from further away may have been made from half of one
+    ("M fourteen" heard as "M14 4B, M14 4B" and put right as M14 5RN), so it does not count
+    as heard."""
+    if holds_one_of(heard, candidates):
+        return True
+    said = find_postcode(heard) if expect == "postcode" else None
+    if said is None:
+        return False
+    held = [c for c in candidates if c.replace(" ", "").upper() in compact(put_right)]
+    return any(Levenshtein.distance(said.replace(" ", ""), c.replace(" ", "").upper()) <= 1
+               for c in held)
 
 
 def holds_one_of(text: str, candidates: Sequence[str]) -> bool:

@@ -15,6 +15,7 @@ from voicebot.speech.expected import (
     digits_only_suppression,
     embed,
     first_listed_value,
+    heard_as_one_of,
     whole_shaped,
     without_remnants,
 )
@@ -96,10 +97,16 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_runaway_postcode_decode_is_cut_after_the_first_whole_postcode() -> None:
-    assert first_listed_value("LS6 2QT, LS6 2QT, LS6 3QT, LS6", "postcode") == "LS6 2QT"
-    assert first_listed_value("It's LF6, 2QT, LS6, 2QT, LF6", "postcode") == "It's LF6, 2QT"
+    assert first_listed_value("LS6 2QT, LS6 2QT, LS6 2QT, LS6", "postcode") == "LS6 2QT"
+    assert first_listed_value("It's LS6 2QT. LS6 2QT.", "postcode") == "It's LS6 2QT."
     assert first_listed_value("M14 6RN, SK4, BS4, BS4, BS4", "postcode") == "M14 6RN"
-    # no whole postcode, or nothing after it, or not a postcode question: not a listed value
+    # whole only by joining pieces (the caller said "S K four"), or other postcodes after it
+    # (the prompt's list recited): not trusted
+    assert first_listed_value("SK4, LS6 4, LS6 4, LS6 4, LS", "postcode") is None
+    assert first_listed_value("M14 4B, M14 4B,", "postcode") is None
+    assert first_listed_value("BS3 4HG, HX1 2PL, LS6 2QT", "postcode") is None
+    assert first_listed_value("LS6, 2QT, LS6, 2QT", "postcode") is None
+    # nothing that went on, or not a postcode question
     assert first_listed_value("L.S.S.S.S.S.S.S.S.S", "postcode") is None
     assert first_listed_value("LS6 2QT", "postcode") is None
     assert first_listed_value("LS6 2QT, LS6 2QT, LS6 2QT", "account") is None
@@ -124,3 +131,11 @@ async def test_a_partial_decode_without_a_whole_postcode_is_given_up(
     whole = await engines.recognizer.transcribe(
         to_16k(phone_line(engines, "It's L S six, two Q T.")), hints)
     assert "LS6 2QT" in whole.text
+
+
+def test_a_postcode_put_right_counts_as_heard_only_from_a_character_away() -> None:
+    assert heard_as_one_of("LS6 2QT", "LS6 2QT", POSTCODES, "postcode")
+    assert heard_as_one_of("It's LF6 2QT.", "It's LS6 2QT.", POSTCODES, "postcode")
+    assert not heard_as_one_of("M14 4B, M14 4B,", "M14 5RN,", POSTCODES, "postcode")
+    assert not heard_as_one_of("SK4, LS6 4", "BS3 4HG", POSTCODES, "postcode")
+    assert not heard_as_one_of("LF6 2QT", "LS6 2QT", POSTCODES, "account")
