@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.latency import percentile
+from bench.latency_report import percentile
 from bench.voices import all_voices
 from tests.e2e.wyoming_server import wyoming_whisper
 from voicebot.audio import pcm16_to_float, resample

@@ -30,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.latency import SCRIPTS, one_call, percentile, start_service, wait_ready
+from bench.latency import SCRIPTS, one_call, start_service, wait_ready
+from bench.latency_report import percentile
 from bench.voices import piper_voices
 from telephony.twilio.caller import CallReport, Keys, Speech
 from tests.conftest import unused_port

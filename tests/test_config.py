@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,16 @@ def test_json_in_environment_for_structured_settings(monkeypatch: pytest.MonkeyP
         "VOICEBOT_TRANSFER_TARGETS", '{"bins": {"kind": "number", "address": "+441130000000"}}'
     )
     assert load_settings().transfer_targets["bins"].address == "+441130000000"
+
+
+def test_log_level_setting_sets_the_logging_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voicebot import cli
+
+    monkeypatch.setenv("VOICEBOT_LOG_LEVEL", "warning")
+    assert cli._configured_level() == logging.WARNING
+    monkeypatch.setenv("VOICEBOT_LOG_LEVEL", "DEBUG")
+    assert cli._configured_level() == logging.DEBUG
+    monkeypatch.setenv("VOICEBOT_LOG_LEVEL", "LOUD")  # not a level: a clear error, INFO meanwhile
+    assert cli._configured_level() == logging.INFO
+    with pytest.raises(ConfigError, match="log_level"):
+        load_settings()

@@ -117,11 +117,20 @@ from voicebot.commands import calls  # noqa: E402
 EXTRA_COMMANDS.append(calls.register)
 
 
+def _configured_level() -> int:
+    """The ``log_level`` setting; INFO while the settings cannot be read (the command that
+    needs them then says why)."""
+    try:
+        return logging.getLevelNamesMapping()[load_settings().log_level]
+    except VoicebotError:
+        return logging.INFO
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from voicebot.logs import configure_logging
 
-    configure_logging(logging.DEBUG if args.verbose else logging.INFO)
+    configure_logging(logging.DEBUG if args.verbose else _configured_level())
     run: Command = args.run
     try:
         return run(args)

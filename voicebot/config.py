@@ -247,7 +247,15 @@ class Settings(BaseSettings):
     not yet); until then a caller who chooses Welsh goes straight to the Welsh-speaking team."""
     asr_workers: int | None = None
     tts_workers: int | None = None
-    log_level: str = "INFO"
+    asr_threads: int | None = None
+    """CTranslate2 threads for one decode; default every core (docs/benchmarks.md, issue 11)."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     web: WebSettings = WebSettings()
     drain: DrainSettings = DrainSettings()
     tracing: TracingSettings = TracingSettings()

@@ -34,6 +34,8 @@ class CallEventType(StrEnum):
     """The first audio of something the bot says has gone to the caller (``say`` comes after)."""
     HEARD = "heard"
     BARGE_IN = "barge-in"
+    TURN_TIMING = "turn-timing"
+    """Where a turn's time went (data: seconds per part, ``call/timing.py``)."""
     SILENCE = "silence"
     TRANSFER = "transfer"
     CALLBACK = "callback"

@@ -65,6 +65,9 @@ class BotReply:
     audio: bytes = b""
     latency: float | None = None
     cleared: int = 0
+    longest_gap: float = 0.0
+    """The longest silence on the wire inside the reply: seconds between the end of the audio
+    received so far and the arrival of the next frame (the carrier had nothing to play)."""
 
     @property
     def seconds(self) -> float:
@@ -168,6 +171,8 @@ class _Line:
     def _take(self, message: messages.OutboundMessage, now: float) -> None:
         if message["event"] == "media":
             pcm = ulaw_to_pcm16(base64.b64decode(message["media"]["payload"]))
+            if self._heard and now > self.play_end:
+                self.reply.longest_gap = max(self.reply.longest_gap, now - self.play_end)
             starts = max(now, self.play_end)
             self.play_end = starts + len(pcm) / (2 * RATE)
             self._heard.append((starts, pcm))
@@ -219,6 +224,7 @@ class ScriptedCaller:
                 report.replies.append(await self._play(line, step))
             report.ended_by = "bot" if line.closed.is_set() else "caller"
             if not hang_up and not line.closed.is_set():
+                line.begin("after the last step", float("inf"))  # the last reply is done
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(line.closed.wait(), self.end_timeout)
                 report.ended_by = "bot" if line.closed.is_set() else "caller"

@@ -19,20 +19,24 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import logging
 import math
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from telephony import AudioIn
 from voicebot.audio import FrameChunker, Resampler, pcm16_to_float
+from voicebot.call.timing import TurnTiming
 from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
 from voicebot.speech.expected import holds_one_of
 from voicebot.speech.level import NoiseFloor
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
+from voicebot.speech.turn_queue import PARTIAL_DROPPED
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,9 +59,10 @@ class SpeechStarted:
 
 @dataclass(frozen=True)
 class Heard:
-    """A finished turn that was made out."""
+    """A finished turn that was made out; ``timing`` is where its time went so far."""
 
     transcript: Transcript
+    timing: TurnTiming | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class NotHeard:
     """A finished turn that could not be made out (noise, mumbling, a doubtful decode)."""
 
     transcript: Transcript | None = None
+    timing: TurnTiming | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -184,29 +190,36 @@ class Listener:
 
     def _start_partial(self) -> None:
         """During a pause: transcribe what was said so far, to learn if it is a whole answer."""
-        if self._hints.is_complete is None or (self._partial and not self._partial.done()):
+        if self._hints.is_complete is None:
             return
+        if self._partial is not None and not self._partial.done():
+            self._partial.cancel()  # of audio the caller has since added to: give way
         mark = self._voiced_end
         self._partial_at = mark
-        self._partial = asyncio.create_task(self._recognizer.transcribe(self._audio(), self._hints))
+        hints = dataclasses.replace(self._hints, partial=True)
+        self._partial = asyncio.create_task(self._recognizer.transcribe(self._audio(), hints))
         self._partial.add_done_callback(lambda task: self._judge_partial(task, mark))
 
     def _judge_partial(self, task: asyncio.Task[Transcript], mark: int) -> None:
         if task.cancelled() or task.exception() is not None or mark != self._voiced_end:
             return
         transcript = task.result()
-        said = transcript.heard_as or transcript.text  # not what was put right from a list
-        if transcript.heard and self._whole(said):
+        whole = transcript.heard and self._whole(transcript)
+        _LOGGER.debug("call %s: partial %r whole=%s", self._sid, transcript.text, whole)
+        if whole:
             self._complete_at = mark
 
-    def _whole(self, said: str) -> bool:
-        """The partial words answer the question; a spelled value must also be a valid one,
-        since Whisper may hear a whole postcode in half of one ("S K four" as "LS6 4HG")."""
+    def _whole(self, transcript: Transcript) -> bool:
+        """The words Whisper heard answer the question (not what was put right from a list:
+        a whole postcode must have been heard whole); a spelled value must also be a valid
+        one, as heard or as put right, since Whisper may hear a whole postcode in half of one
+        ("S K four" as "LS6 4HG")."""
         check, hints = self._hints.is_complete, self._hints
+        said = transcript.heard_as or transcript.text
         if check is None or not check(said):
             return False
         return not (hints.expect in SPELLED and hints.candidates) or holds_one_of(
-            said, hints.candidates)
+            transcript.text, hints.candidates)
 
     def _finish(self, signal: TurnSignal) -> None:
         audio = self._audio()
@@ -217,16 +230,27 @@ class Listener:
         self._partial, self._partial_at, self._complete_at = None, -1, -1
         self._emit(CallEventType.TURN_END, seconds=round(audio.size / SAMPLE_RATE, 2),
                    capped=signal is TurnSignal.CAPPED, pause=round(pause, 3))
-        task = asyncio.create_task(self._recognise(audio, reuse))
+        task = asyncio.create_task(self._recognise(audio, reuse, pause))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _recognise(self, audio: np.ndarray, partial: asyncio.Task[Transcript] | None) -> None:
+    async def _transcribe(self, audio: np.ndarray,
+                          partial: asyncio.Task[Transcript] | None) -> Transcript:
+        """The turn's transcript: the partial decode of the same audio when there is one (a
+        partial dropped because the recogniser was busy is decoded afresh, as a final)."""
+        if partial is not None:
+            try:
+                return await partial
+            except RecognitionError as err:
+                if err.code != PARTIAL_DROPPED:
+                    raise
+        return await self._recognizer.transcribe(audio, self._hints)
+
+    async def _recognise(self, audio: np.ndarray, partial: asyncio.Task[Transcript] | None,
+                         pause: float) -> None:
+        ended = time.monotonic()
         try:
-            if partial is not None:
-                transcript = await partial
-            else:
-                transcript = await self._recognizer.transcribe(audio, self._hints)
+            transcript = await self._transcribe(audio, partial)
         except SpeechError as err:
             _LOGGER.warning("call %s: recognition failed: %s", self._sid, err)
             self._results.put_nowait(Broken(err))
@@ -236,14 +260,15 @@ class Listener:
             self._results.put_nowait(Broken(RecognitionError(
                 "asr-failed", f"{type(err).__name__}: {err}")))
             return
+        timing = TurnTiming(pause, ended, time.monotonic() - ended, transcript)
         if transcript.heard:
             self._emit(CallEventType.TRANSCRIPT, text=transcript.text,
                        confidence=round(transcript.confidence, 3))
-            self._results.put_nowait(Heard(transcript))
+            self._results.put_nowait(Heard(transcript, timing))
         else:
             self._emit(CallEventType.NOT_HEARD, text=transcript.text,
                        confidence=round(transcript.confidence, 3))
-            self._results.put_nowait(NotHeard(transcript))
+            self._results.put_nowait(NotHeard(transcript, timing))
 
     def close(self) -> None:
         for task in list(self._tasks):

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from telephony import AudioIn, Outcome
 from voicebot.call.keypad import DialogueView
 from voicebot.call.listener import Broken, Heard, NotHeard, SpeechStarted
+from voicebot.call.timing import TurnTiming
 from voicebot.flows.actions import Action, CallerTurn, Handover
 from voicebot.speech.base import Hints
 
@@ -57,8 +58,10 @@ class ListenerPort(Protocol):
 class SpeakerPort(Protocol):
     """What the session needs of the speaker (voicebot.call.speaker.Speaker)."""
 
-    async def say(self, text: str, interruptible: bool = True, language: str = "en") -> bool:
-        """Speak ``text`` (in the voice and recordings of ``language``)."""
+    async def say(self, text: str, interruptible: bool = True, language: str = "en",
+                  timing: TurnTiming | None = None) -> bool:
+        """Speak ``text`` (in the voice and recordings of ``language``); ``timing`` is the
+        turn it answers, reported with its first audio."""
         ...
 
 

@@ -30,6 +30,7 @@ from voicebot.call.ports import (
     SpeakerPort,
 )
 from voicebot.call.tasks import now, settle, wrapped
+from voicebot.call.timing import TurnTiming
 from voicebot.call.watchdog import TurnWatchdog
 from voicebot.errors import VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
@@ -98,6 +99,7 @@ class CallSession:
         self._inbox: asyncio.Queue[KeyEntry | _Stopped | Heard_] = asyncio.Queue()
         self._speaking: asyncio.Task[bool] | None = None
         self._speaking_interruptible = False
+        self._timing: TurnTiming | None = None  # the last heard turn's, until its reply
         self._stopped: str | None = None
         self._barged = False
         self._speech_open = False
@@ -218,8 +220,9 @@ class CallSession:
         if self._barged:
             return
         self._speaking_interruptible = action.interruptible
-        self._speaking = asyncio.create_task(
-            self.speaker.say(action.text, action.interruptible, action.language))
+        timing, self._timing = self._timing, None
+        self._speaking = asyncio.create_task(self.speaker.say(
+            action.text, action.interruptible, action.language, timing=timing))
         if not action.interruptible:
             await self._finish_speaking()
 
@@ -249,6 +252,7 @@ class CallSession:
                 continue
             if isinstance(item, Broken):
                 raise item.error
+            self._timing = item.timing
             if isinstance(item, NotHeard):
                 doubtful = item.transcript
                 if doubtful is None or not self.dialogue.is_complete(doubtful.text):

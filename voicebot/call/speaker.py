@@ -3,7 +3,9 @@
 What is said is first split by the flows' recordings (``PromptBook``): recorded parts are
 played as recorded (already at the voice's level), the rest is synthesised sentence by
 sentence in the voice of the call's language, from the prompt cache or Piper in the TTS pool,
-resampled to the call's rate; the next piece is made ready while the previous one plays. A
+resampled to the call's rate. Once the first piece is made, every later one is queued for
+synthesis at once, so under load piece N+1 is not queued behind other calls' work while piece N
+plays (a gap the caller takes for the end of the answer). A
 mark follows every piece, and ``say`` returns only when the caller has heard the last one, so
 a handover or hang-up never cuts a goodbye short. Cancelling ``say`` (barge-in) stops at once;
 the session clears the carrier's buffer.
@@ -14,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import time
 from collections.abc import Awaitable, Callable
 
 from telephony import Call
+from voicebot.call.timing import TurnTiming
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.clauses import sentences
 from voicebot.speech.engines import SpeechEngines
@@ -41,12 +45,15 @@ class Speaker:
         self._marks = itertools.count(1)
 
     async def _audio(self, sentence: str, rate: int, language: str) -> bytes:
-        cached = self._engines.cache.get(sentence, rate, language)
+        cache = self._engines.cache
+        cached = cache.get(sentence, rate, language)
         if cached is not None:
             return cached
-        return await self._engines.pool.tts(
+        pcm = await self._engines.pool.tts(
             functools.partial(self._engines.render_at, sentence, rate, language)
         )
+        cache.remember(sentence, rate, pcm, language)
+        return pcm
 
     def _units(self, text: str, rate: int, language: str) -> list[Unit]:
         """Recorded clips as they are; the rest synthesised a sentence at a time."""
@@ -60,35 +67,39 @@ class Speaker:
                           for sentence in sentences(piece.text)]
         return units
 
-    async def say(self, text: str, interruptible: bool = True, language: str = "en") -> bool:
-        """Speak ``text`` in ``language``; True once the caller has heard all of it."""
+    async def say(self, text: str, interruptible: bool = True, language: str = "en",
+                  timing: TurnTiming | None = None) -> bool:
+        """Speak ``text`` in ``language``; True once the caller has heard all of it. With the
+        ``timing`` of the turn it answers, a ``turn-timing`` event follows its first audio."""
+        said = time.monotonic()
         rate = self._call.info.rate
         units = self._units(text, rate, language)
         sid = self._call.info.call_sid
         seconds = 0.0
         last = ""
         heard = False
-        upcoming: asyncio.Future[bytes] | None = None
+        made: list[asyncio.Future[bytes]] = []
         try:
-            upcoming = asyncio.ensure_future(units[0]()) if units else None
+            made = [asyncio.ensure_future(unit()) for unit in units[:1]]
             for index in range(len(units)):
-                assert upcoming is not None
-                pcm = await upcoming
-                upcoming = (asyncio.ensure_future(units[index + 1]())
-                            if index + 1 < len(units) else None)
-                if index == 0:
+                pcm = await made[index]
+                if index == 0:  # the rest queue for synthesis now, before the first plays
+                    made += [asyncio.ensure_future(unit()) for unit in units[1:]]
                     self._events(CallEvent(CallEventType.SAY_START, sid, {"text": text}))
+                ready = time.monotonic()
                 await self._call.play(pcm)
+                if timing is not None:
+                    self._events(CallEvent(CallEventType.TURN_TIMING, sid, timing.event_data(
+                        said, ready, time.monotonic())))
+                    timing = None
                 last = f"say-{next(self._marks)}"
                 await self._call.mark(last)
                 seconds += len(pcm) / 2 / rate
             heard = not last or await self._call.wait_played(last, seconds + PLAYBACK_SLACK)
             return heard
-        except asyncio.CancelledError:
-            if upcoming is not None:
-                upcoming.cancel()
-            raise
         finally:
+            for future in made:  # barge-in or a failed clause: nothing more is made for it
+                future.cancel()
             self._events(CallEvent(CallEventType.SAY, sid, {
                 "text": text, "interrupted": not heard, "interruptible": interruptible,
                 "language": language,

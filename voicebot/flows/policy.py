@@ -175,6 +175,20 @@ def clear_request(services: Sequence[IntentScore]) -> bool:
                for rule in rules(Situation.OPEN, Kind.COMPLETE))
 
 
+CLEAR_GLOBAL = Rule(Situation.OPEN, Kind.COMPLETE, score=0.75, margin=0.25, over="all")
+"""A global request sure enough to end the turn early: stricter than taking it, since a caller
+who paused after "can I..." (menu 0.62, repeat 0.53) has not finished asking."""
+
+
+def clear_global(globals_: Sequence[IntentScore], services: Sequence[IntentScore]) -> bool:
+    """Whether the words already make an unmistakable global request after an open question
+    ("operator", "can I speak to someone"): the turn ends early, as for a service."""
+    if not globals_:
+        return False
+    best_service = services[0].score if services else 0.0
+    return _passes(CLEAR_GLOBAL, globals_[0], _runner(globals_), best_service)
+
+
 def sure_words(confidence: float, situation: Situation) -> bool:
     """Whether the recogniser was sure enough of the words to use a value without reading it
     back (the slot's own ``confirm`` setting still applies)."""

@@ -22,6 +22,7 @@ from voicebot.flows.policy import (
     OUT_OF_SCOPE,
     Request,
     Situation,
+    clear_global,
     clear_request,
     request,
     sure_words,
@@ -139,7 +140,8 @@ def read(turn: CallerTurn, question: Question, flows: FlowSet,
         heard=heard, keyed=keyed, confidence=1.0 if keyed else turn.confidence,
         situation=situation, globals=ranked_globals, services=ranked, request=found,
         slot=slot, value=value, yes_no=yes_or_no(text) if spoken else None, choice=choice,
-        complete=_complete(question, text, ranked, council) if spoken else False,
+        complete=_complete(question, text, (ranked_globals, ranked), council) if spoken
+        else False,
     )
 
 
@@ -194,10 +196,13 @@ def _wanted(options: tuple[str, ...], flows: FlowSet) -> list[tuple[str, SlotDef
     return list(found.items())
 
 
-def _complete(question: Question, text: str, ranked: tuple[IntentScore, ...],
+def _complete(question: Question, text: str,
+              ranked: tuple[tuple[IntentScore, ...], tuple[IntentScore, ...]],
               council: CouncilData) -> bool:
     """Whether the words already make a whole answer: yes/no to a yes/no question, a whole
-    value for a slot, an unmistakable request after an open one."""
+    value for a slot, an unmistakable request (a service, or an agent, a goodbye) after an
+    open one. ``ranked``: the global and the service intents, best first."""
+    globals_, services = ranked
     if question.mode in {Mode.CONFIRMING, Mode.ANYTHING_ELSE}:
         return yes_or_no(text) is not None
     if question.mode is Mode.ASKING and question.slot is not None:
@@ -205,7 +210,7 @@ def _complete(question: Question, text: str, ranked: tuple[IntentScore, ...],
     if question.mode is Mode.OFFERED and yes_or_no(text) is not None:
         return True
     if question.mode in OPEN_MODES:
-        return clear_request(ranked)
+        return clear_request(services) or clear_global(globals_, services)
     return False
 
 

@@ -101,7 +101,7 @@ def find_postcode(text: str) -> str | None:
     position (letters where a postcode has letters), since callers and Whisper mix them up.
     Of several readings, the one with fewest slips, then the longest, wins.
     """
-    upper = re.sub(r"[\-,.;:]", " ", words_to_digits(text).upper())
+    upper = re.sub(r"[\-,.;:]", " ", words_to_digits(_doubled_letters(text)).upper())
     tokens = re.findall(r"[A-Z0-9]+", upper)
     best: tuple[int, int, str] | None = None
     for start in range(len(tokens)):
@@ -116,6 +116,15 @@ def find_postcode(text: str) -> str | None:
                 if slips <= 1 and (best is None or (slips, -len(joined)) < best[:2]):
                     best = (slips, -len(joined), postcode)
     return best[2] if best else None
+
+
+_DOUBLED_LETTER = re.compile(r"\b(double|triple|treble)\s+([a-z])\b", re.IGNORECASE)
+
+
+def _doubled_letters(text: str) -> str:
+    """"double A" -> "A A": callers spell a postcode's repeated letters as they do digits."""
+    return _DOUBLED_LETTER.sub(
+        lambda m: " ".join([m.group(2)] * _REPEAT[m.group(1).lower()]), text)
 
 
 _AS_LETTER = str.maketrans("0158", "OISB")

@@ -34,6 +34,8 @@ class Hints:
     candidates: tuple[str, ...] = field(default=(), repr=False)
     language: str = "en"
     """The language to decode in (``cy`` for a call held in Welsh)."""
+    partial: bool = False
+    """A speculative decode during a pause: it goes after final ones, and may be dropped."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Transcript:
     decode_seconds: float = 0.0
     heard_as: str = ""
     """What the free decode said, when ``text`` was put right from the expected values."""
+    queue_seconds: float = 0.0
+    """Time the request waited for the recogniser (the decode itself is ``decode_seconds``)."""
 
     @property
     def heard(self) -> bool:

@@ -59,7 +59,7 @@ class SpeechEngines:
     def load(cls, settings: Settings) -> SpeechEngines:
         paths = model_paths(settings)
         device = choose_device(settings)
-        pool = InferencePool(settings.asr_workers, settings.tts_workers)
+        pool = InferencePool(settings.asr_workers, settings.tts_workers, settings.asr_threads)
         started = time.perf_counter()
         english = PiperSynthesizer(paths.piper_voice, pool)
         voices = {language: english if path == paths.piper_voice else PiperSynthesizer(path, pool)
@@ -136,6 +136,7 @@ class SpeechEngines:
             "tts_sample_rate": self.synthesizer.sample_rate,
             "voices": {language: voice.voice_name for language, voice in self.voices.items()},
             "prompt_cache": len(self.cache),
+            "recent_sentences": self.cache.recent,
             "workers": {"asr": self.pool.asr_workers, "tts": self.pool.tts_workers,
                         "asr_threads": self.pool.asr_threads},
         }

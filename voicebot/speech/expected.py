@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
+from voicebot.language.spoken import find_postcode
 from voicebot.speech.base import Transcript
 
 ACCOUNT_WORDS = ("my", "account", "number", "is", "it's", "its", "double", "triple", "oh",
@@ -71,6 +72,30 @@ def compact(text: str) -> str:
     """Letters and digits only, upper case, digit words as digits ("L S six" -> "LS6")."""
     words = re.findall(r"[a-z0-9]+", text.lower())
     return "".join(_DIGIT_WORDS.get(w, w) for w in words).upper()
+
+
+def first_listed_value(text: str, expect: str | None) -> str | None:
+    """A runaway postcode decode cut after its first whole postcode, or None.
+
+    The prompt lists the council's postcodes, and on a short window Whisper may go on listing
+    after the caller's own ("LS6 2QT, LS6 2QT, LS6 3QT, ..."); what follows the first whole
+    one is not the caller's, and cutting it there costs nothing, where a decode on the full
+    30 s window costs about a second on two cores.
+    """
+    if expect != "postcode":
+        return None
+    pieces = re.split(r"(?<=[,.;])\s+", text.strip())
+    for end in range(1, len(pieces)):  # something must follow: the list went on
+        head = " ".join(pieces[:end])
+        if find_postcode(head):
+            return head.rstrip(",;")
+    return None
+
+
+def whole_shaped(text: str, expect: str | None) -> bool:
+    """Whether the words could be a whole answer of the expected kind: a postcode expected
+    needs a whole one in them (anything else is not judged here)."""
+    return expect != "postcode" or find_postcode(text) is not None
 
 
 def holds_one_of(text: str, candidates: Sequence[str]) -> bool:

@@ -2,7 +2,8 @@
 
 ASR and TTS get separate executors: a long decode must never delay the first audio of a reply.
 Both are sized for the machine; CTranslate2 and onnxruntime release the GIL while they compute,
-so threads are enough. Work is taken in arrival order, so concurrent calls queue fairly.
+so threads are enough. Which recognition request goes next is chosen before it gets here
+(``speech/turn_queue.py``: final decodes first); each executor takes its work in order.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ JobObserver = Callable[[str, float, float], None]
 class InferencePool:
     """The service's two inference queues; one per service, shared by every call."""
 
-    def __init__(self, asr_workers: int | None = None, tts_workers: int | None = None) -> None:
+    def __init__(self, asr_workers: int | None = None, tts_workers: int | None = None,
+                 asr_threads: int | None = None) -> None:
         cores = os.cpu_count() or 1
-        self.asr_workers = asr_workers or 1
+        self.asr_workers = asr_workers or max(1, cores // 16)
         self.tts_workers = tts_workers or max(1, min(2, cores // 2))
-        self.asr_threads = max(1, cores)
-        """CTranslate2 intra-op threads: one decode (batched across calls) uses every core."""
+        self.asr_threads = asr_threads or max(1, min(8, cores // 2))
+        """CTranslate2 intra-op threads for one decode (batched across calls): half the cores,
+        so the event loop, the VAD and synthesis keep the other half (on 2 cores, 8 calls at
+        once: p95 0.85 s with one thread, 1.06 s with two; docs/benchmarks.md)."""
         self._asr = ThreadPoolExecutor(self.asr_workers, thread_name_prefix="asr")
         self._tts = ThreadPoolExecutor(self.tts_workers, thread_name_prefix="tts")
         self.observe: JobObserver | None = None

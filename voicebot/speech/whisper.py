@@ -5,8 +5,8 @@ utterance on two cores whatever its length. CTranslate2's Whisper accepts shorte
 the window here is the utterance plus a margin, rounded up; decode length is bounded by the
 audio's duration, and a decode that runs away (repetition, hitting the bound, text far too
 long for the audio) is redone on the full 30 s window. Requests from concurrent calls that
-arrive together are decoded as one batch, since throughput on few cores comes from batching,
-not from more workers.
+wait together are decoded as one batch, since throughput on few cores comes from batching,
+not from more workers; final decodes go before partial ones (``speech/turn_queue.py``).
 """
 
 from __future__ import annotations
@@ -30,9 +30,15 @@ from faster_whisper.tokenizer import Tokenizer
 
 from voicebot.errors import RecognitionError
 from voicebot.speech.base import SAMPLE_RATE, Hints, Transcript
-from voicebot.speech.expected import Rescorer, digits_only_suppression
+from voicebot.speech.expected import (
+    Rescorer,
+    digits_only_suppression,
+    first_listed_value,
+    whole_shaped,
+)
 from voicebot.speech.pool import InferencePool
 from voicebot.speech.provision import DeviceChoice
+from voicebot.speech.turn_queue import PARTIAL_DROPPED, TurnQueue
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,8 +61,9 @@ class DecodeOptions:
     """Speech is about 4 tokens a second (digits read one by one a little more)."""
     min_tokens: int = 12
     max_tokens: int = 220
-    batch_wait: float = 0.012
-    """Seconds to wait for other calls' requests to join a batch."""
+    batch_wait: float = 0.0
+    """Seconds to wait for other calls' requests to join a batch. None by default: requests
+    that arrive while a decode runs form the next batch, so a lone caller never waits."""
     max_batch: int = 8
     fitted_window: bool = True
 
@@ -69,6 +76,8 @@ class _Request:
     future: asyncio.Future[Transcript] = field(repr=False)
     expect: str | None = None
     candidates: tuple[str, ...] = field(default=(), repr=False)
+    arrived: float = 0.0
+    partial: bool = False
 
 
 class WhisperRecognizer:
@@ -101,7 +110,7 @@ class WhisperRecognizer:
         self.features = FeatureExtractor(feature_size=self.model.n_mels)
         self._rescorer = Rescorer(self.model, self.tokenizer)
         self._digits_only: list[int] | None = None
-        self._queue: asyncio.Queue[_Request] | None = None
+        self._queue: TurnQueue[_Request] | None = None
         self._worker: asyncio.Task[None] | None = None
 
     # -- the async face --
@@ -113,34 +122,27 @@ class WhisperRecognizer:
         features = await self._pool.asr(lambda: self._features(audio))
         loop = asyncio.get_running_loop()
         request = _Request(features, self._prompt(hints), audio.size / SAMPLE_RATE,
-                           loop.create_future(), hints.expect, hints.candidates)
-        self._ensure_worker().put_nowait(request)
+                           loop.create_future(), hints.expect, hints.candidates,
+                           arrived=time.monotonic(), partial=hints.partial)
+        self._ensure_worker().put(request)
         return await request.future
 
-    def _ensure_worker(self) -> asyncio.Queue[_Request]:
+    def _ensure_worker(self) -> TurnQueue[_Request]:
         """The batcher for the running event loop (tests and tools may use several loops)."""
         loop = asyncio.get_running_loop()
         worker = self._worker
         if self._queue is None or worker is None or worker.done() or worker.get_loop() is not loop:
-            self._queue = asyncio.Queue()
+            self._queue = TurnQueue(self.options.max_batch)
             self._worker = asyncio.create_task(self._batches(self._queue), name="asr-batcher")
         return self._queue
 
-    async def _batches(self, queue: asyncio.Queue[_Request]) -> None:
+    async def _batches(self, queue: TurnQueue[_Request]) -> None:
         while True:
-            batch = [await queue.get()]
-            deadline = time.monotonic() + self.options.batch_wait
-            while len(batch) < self.options.max_batch:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 and queue.empty():
-                    break
-                try:
-                    batch.append(await asyncio.wait_for(queue.get(), max(remaining, 0.0)))
-                except TimeoutError:
-                    break
-            live = [r for r in batch if not r.future.done()]
+            chosen = await queue.batch(self.options.batch_wait)
+            live = [r for r in chosen if not r.future.done()]
             if not live:
                 continue
+            started = time.monotonic()
             try:
                 results = await self._pool.asr(functools.partial(self.decode_batch, live))
             except Exception as err:
@@ -149,9 +151,17 @@ class WhisperRecognizer:
                     if not request.future.done():
                         request.future.set_exception(error)
                 continue
+            decoded = time.monotonic() - started
             for request, result in zip(live, results, strict=True):
-                if not request.future.done():
-                    request.future.set_result(result)
+                if request.future.done():
+                    continue
+                if result is None:
+                    request.future.set_exception(RecognitionError(
+                        PARTIAL_DROPPED, "partial decode given up: no whole value in it"))
+                else:
+                    request.future.set_result(replace(
+                        result, decode_seconds=round(decoded, 3),
+                        queue_seconds=round(started - request.arrived, 3)))
 
     async def close(self) -> None:
         if self._worker is not None:
@@ -202,8 +212,12 @@ class WhisperRecognizer:
         wanted = self.options.min_tokens + self.options.tokens_per_second * seconds
         return int(min(self.options.max_tokens, wanted))
 
-    def decode_batch(self, requests: list[_Request]) -> list[Transcript]:
+    def decode_batch(self, requests: list[_Request]) -> list[Transcript | None]:
         """Decode together; items that run away are redone alone on the full window.
+
+        A partial decode is given up (None) when it ran away or holds no whole postcode yet:
+        it could not end the turn early, so it is not worth a redo or a rescoring, and the
+        final decode is made afresh.
 
         An account number is decoded apart, restricted to digits and a few words; a postcode
         or account number is then weighed against the valid ones (``speech/expected.py``).
@@ -218,24 +232,35 @@ class WhisperRecognizer:
                     transcripts[index] = transcript
         took = time.perf_counter() - started
         return [
-            Transcript(t.text, t.confidence, t.no_speech_probability, t.alternatives,
-                       r.seconds, took, t.heard_as)
-            for t, r in zip(transcripts, requests, strict=True) if t is not None
+            None if t is None else Transcript(t.text, t.confidence, t.no_speech_probability,
+                                              t.alternatives, r.seconds, took, t.heard_as)
+            for t, r in zip(transcripts, requests, strict=True)
         ]
 
-    def _decode_group(self, requests: list[_Request], digits: bool) -> list[Transcript]:
+    def _decode_group(self, requests: list[_Request], digits: bool
+                      ) -> list[Transcript | None]:
         suppress = self._digit_suppression() if digits else [-1]
         window = max(self._window(r.features.shape[-1]) for r in requests)
         decoded = self._generate(requests, window, suppress)
-        transcripts = []
+        transcripts: list[Transcript | None] = []
         for request, (transcript, tokens, encoded) in zip(requests, decoded, strict=True):
             trimmed = said_once(trim_restart(transcript.text))
             if trimmed != transcript.text:
                 transcript = replace(transcript, text=trimmed)
             if window < FULL_WINDOW and self._ran_away(transcript.text, tokens, request):
-                _LOGGER.info("short-window decode ran away (%r); redoing on 30 s window",
-                             transcript.text[:60])
-                transcript, _, encoded = self._generate([request], FULL_WINDOW, suppress)[0]
+                listed = first_listed_value(transcript.text, request.expect)
+                if listed is not None:  # the prompt's list continued after the caller's value
+                    transcript = replace(transcript, text=listed)
+                elif request.partial:
+                    transcripts.append(None)
+                    continue
+                else:
+                    _LOGGER.info("short-window decode ran away (%r); redoing on 30 s window",
+                                 transcript.text[:60])
+                    transcript, _, encoded = self._generate([request], FULL_WINDOW, suppress)[0]
+            if request.partial and not whole_shaped(transcript.text, request.expect):
+                transcripts.append(None)  # not a whole value yet: no rescoring for a partial
+                continue
             if request.expect in RESCORED and request.candidates and encoded.size:
                 transcript = self._rescorer.best(encoded, request.prompt, transcript,
                                                  request.candidates, request.expect)

@@ -117,3 +117,47 @@ async def test_a_recogniser_that_breaks_still_gives_a_result(engines: SpeechEngi
     assert results[1].error.code == "asr-failed"
     listener.close()
     assert not lost
+
+
+class SlowFirstPartial:
+    """The real recogniser, with the first partial decode held back (a busy recogniser)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.partials: list[str] = []
+
+    async def transcribe(self, audio: np.ndarray, hints: Hints) -> Any:
+        if hints.partial and not self.partials:
+            try:
+                await asyncio.sleep(3.0)
+            except asyncio.CancelledError:
+                self.partials.append("cancelled")
+                raise
+        if hints.partial:
+            self.partials.append("decoded")
+        return await self.inner.transcribe(audio, hints)
+
+
+async def test_a_partial_of_audio_the_caller_has_added_to_gives_way(
+        engines: SpeechEngines) -> None:
+    """The caller spells a postcode in two pieces while the first piece's partial decode is
+    still waiting: it is cancelled, the whole postcode's partial is made at once, and it ends
+    the turn sooner than the long pause allowed between spelled pieces."""
+    postcodes = ("LS6 2QT", "LS6 3HN", "M14 5RN", "SK4 1AA")
+    recognizer = SlowFirstPartial(engines.recognizer)
+    events: list[CallEvent] = []
+    listener = Listener(engines.vad, recognizer, events.append, "CA-spelled")
+    listener.expect(Hints(expect="postcode", phrases=postcodes, prompt=", ".join(postcodes),
+                          candidates=postcodes, is_complete=lambda t: "2QT" in t.upper()))
+    pcm = (silence(0.5) + phone_line(engines, "It's L S six,") + silence(0.6)
+           + phone_line(engines, "two Q T.") + silence(2.5))
+    for frame in frames(pcm):
+        listener.feed(AudioIn(frame, 8000))
+        await asyncio.sleep(0.02)  # real time, so partial decodes can run
+    results = [await asyncio.wait_for(listener.next(), 10) for _ in range(2)]
+    listener.close()
+    assert isinstance(results[1], Heard), results
+    assert "LS6 2QT" in results[1].transcript.text
+    assert recognizer.partials[0] == "cancelled" and "decoded" in recognizer.partials
+    ended = next(e for e in events if e.type is CallEventType.TURN_END)
+    assert float(ended.data["pause"]) < 1.2, ended.data  # not the 1.6 s spelled pause

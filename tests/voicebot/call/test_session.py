@@ -98,7 +98,8 @@ class Speaker:
         self.said: list[str] = []
         self.events, self.seconds = events, seconds
 
-    async def say(self, text: str, interruptible: bool = True, language: str = "en") -> bool:
+    async def say(self, text: str, interruptible: bool = True, language: str = "en",
+                  timing: Any = None) -> bool:
         self.said.append(text)
         self.events(CallEvent(CallEventType.SAY, SID, {"text": text}))
         await asyncio.sleep(self.seconds)

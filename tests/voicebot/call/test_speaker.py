@@ -86,3 +86,15 @@ async def test_welsh_is_played_from_welsh_recordings_only(engines: Any, tmp_path
     welsh_clip = book.pieces("Beth yw cod post yr eiddo?", "cy")[0].clip
     assert welsh_clip is not None
     assert line.played == [book.pcm(welsh_clip, 8000), b"\x01\x00" * 800]
+
+
+async def test_a_dynamic_sentence_said_again_is_not_made_again(engines: Any) -> None:
+    """A street's collection day is asked for by many callers: it is synthesised once."""
+    line = Line()
+    speaker = Speaker(engines, line, lambda event: None)  # type: ignore[arg-type]
+    text = "Your next garden waste collection is on Friday the 4th of December."
+    hits = engines.cache.hits
+    await speaker.say(text)
+    await speaker.say(text)
+    assert engines.cache.hits == hits + 1
+    assert line.played[0] == line.played[1]

@@ -110,6 +110,10 @@ async def test_is_complete_reads_the_words_against_the_question(tmp_path: Path) 
     await dialogue.start()
     assert dialogue.is_complete("when are my bins collected")
     assert not dialogue.is_complete("erm well")
+    # an unmistakable global request is a whole answer to the open question too
+    assert dialogue.is_complete("operator")
+    assert dialogue.is_complete("can I speak to a real person please")
+    assert not dialogue.is_complete("can I")
     await dialogue.hear(CallerTurn(text="when are my bins collected"))
     assert dialogue.mode is Mode.ASKING
     assert not dialogue.is_complete("it's L S six")

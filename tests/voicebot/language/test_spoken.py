@@ -26,6 +26,9 @@ from voicebot.language.spoken import (
     ("Y O 1, 7 D A", "YO1 7DA"),
     ("It is LS6 2QT thanks", "LS6 2QT"),
     ("SW1A 1AA", "SW1A 1AA"),
+    ("S K four, one double A", "SK4 1AA"),
+    ("it's S K 4, 1 double A please", "SK4 1AA"),
+    ("W F one, three A B", "WF1 3AB"),
     ("I live at 7 Hawthorn Close", None),
     ("my account is 40019283", None),
 ])

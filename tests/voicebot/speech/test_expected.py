@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.voicebot.speech.conftest import phone_line, to_16k
+from voicebot.errors import RecognitionError
 from voicebot.speech.base import Hints, Transcript
 from voicebot.speech.engines import SpeechEngines
 from voicebot.speech.expected import (
@@ -13,8 +14,11 @@ from voicebot.speech.expected import (
     compact,
     digits_only_suppression,
     embed,
+    first_listed_value,
+    whole_shaped,
     without_remnants,
 )
+from voicebot.speech.turn_queue import PARTIAL_DROPPED
 
 POSTCODES = ("BS3 4HG", "HX1 2PL", "LS6 2QT", "LS6 3HN", "M14 5RN", "SK4 1AA", "WF1 3AB")
 
@@ -89,3 +93,34 @@ def _storage(features: np.ndarray, recognizer: object) -> object:
 
 
 pytestmark = pytest.mark.slow
+
+
+def test_a_runaway_postcode_decode_is_cut_after_the_first_whole_postcode() -> None:
+    assert first_listed_value("LS6 2QT, LS6 2QT, LS6 3QT, LS6", "postcode") == "LS6 2QT"
+    assert first_listed_value("It's LF6, 2QT, LS6, 2QT, LF6", "postcode") == "It's LF6, 2QT"
+    assert first_listed_value("M14 6RN, SK4, BS4, BS4, BS4", "postcode") == "M14 6RN"
+    # no whole postcode, or nothing after it, or not a postcode question: not a listed value
+    assert first_listed_value("L.S.S.S.S.S.S.S.S.S", "postcode") is None
+    assert first_listed_value("LS6 2QT", "postcode") is None
+    assert first_listed_value("LS6 2QT, LS6 2QT, LS6 2QT", "account") is None
+
+
+def test_only_a_whole_postcode_is_shaped_like_an_answer_to_a_postcode_question() -> None:
+    assert whole_shaped("It's L S six, two Q T", "postcode")
+    assert not whole_shaped("L S six", "postcode")
+    assert not whole_shaped("Let's get it all", "postcode")
+    assert whole_shaped("anything at all", "request")  # other questions are not judged here
+
+
+async def test_a_partial_decode_without_a_whole_postcode_is_given_up(
+        engines: SpeechEngines) -> None:
+    """It could not end the turn early, so no rescoring is spent on it: the final decodes."""
+    audio = to_16k(phone_line(engines, "It's L S six,"))
+    hints = Hints(expect="postcode", phrases=POSTCODES, prompt=", ".join(POSTCODES),
+                  candidates=POSTCODES, partial=True)
+    with pytest.raises(RecognitionError) as caught:
+        await engines.recognizer.transcribe(audio, hints)
+    assert caught.value.code == PARTIAL_DROPPED
+    whole = await engines.recognizer.transcribe(
+        to_16k(phone_line(engines, "It's L S six, two Q T.")), hints)
+    assert "LS6 2QT" in whole.text
