@@ -112,8 +112,9 @@ class IntentRouter:
         """Embed these words off the event loop, so that ``rank`` on them is cheap.
 
         The dialogue awaits this once per turn with the words heard (and their alternatives).
+        The words are embedded as ``rank`` will read them: without a refusing clause.
         """
-        wanted = [t for t in texts if tokens(t)]
+        wanted = list(dict.fromkeys(set_aside_refusal(t) for t in texts if tokens(t)))
         if self._embedder is not None and self._matrix is not None and wanted:
             try:
                 await self._embedder.embed_off_loop(wanted)

@@ -159,10 +159,10 @@ class WordRanker:
         unstemmed = self._near([w for w in tokens(text) if w not in said])
         heard_match = set().union(*near.values(), *unstemmed.values())
         negated = _negated(text)
+        heard = self._hits(heard_match)
         scores: dict[str, WordScore] = {}
         for name in self._names:
-            hits = [written for written, keyword in self._keywords[name]
-                    if all(w in heard_match for w in keyword)]
+            hits = heard[name]
             found = self._evidence(name, near)
             boost = 0.22 + 0.08 * min(len(hits) - 1, 2) if hits else 0.0
             boost += 0.06 * min(sum(found.values()), 1.5)
@@ -173,6 +173,17 @@ class WordRanker:
             words = tuple(dict.fromkeys([*hits, *(said_words[w] for w in found)]))
             scores[name] = WordScore(min(1.0, (0.8 * closest[name] + boost) * fit), words)
         return scores
+
+    def _hits(self, heard: set[str]) -> dict[str, list[str]]:
+        """Each intent's keywords heard, less those heard only as part of another intent's
+        longer keyword: "wasn't collected" is a missed bin's keyword, and the "collected" in it
+        is no evidence for collection days."""
+        found = {name: [(written, set(keyword)) for written, keyword in self._keywords[name]
+                        if all(w in heard for w in keyword)] for name in self._names}
+        longer = [(name, words) for name, hits in found.items() for _, words in hits]
+        return {name: [written for written, words in hits
+                       if not any(other != name and words < bigger for other, bigger in longer)]
+                for name, hits in found.items()}
 
     def _near(self, words: list[str]) -> dict[str, set[str]]:
         """Each word with the known words it counts as: itself, and (for words of 5 letters or

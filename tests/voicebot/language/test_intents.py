@@ -167,6 +167,11 @@ async def test_prepare_embeds_off_the_loop_and_rank_then_reads_the_cache(
     calls = len(threads)
     assert router.rank(said)[0].intent == "missed_bin"
     assert len(threads) == calls, "rank embedded words that prepare had already embedded"
+    refusing = "I don't want to pay, I only want to know my balance"
+    await router.prepare([refusing])
+    calls = len(threads)
+    assert router.rank(refusing)[0].intent == "balance"
+    assert len(threads) == calls, "rank embedded the words left after a refusal itself"
 
 
 async def test_prepare_lets_the_loop_run_meanwhile() -> None:
