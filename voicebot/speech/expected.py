@@ -75,7 +75,7 @@ def compact(text: str) -> str:
     return "".join(_DIGIT_WORDS.get(w, w) for w in words).upper()
 
 
-def first_listed_value(text: str, expect: str | None) -> str | None:
+def first_listed_value(text: str, expect: str | None, partial: bool = False) -> str | None:
     """A runaway postcode decode cut after its first piece, when that piece holds a whole
     postcode and the rest only says it again; otherwise None.
 
@@ -83,7 +83,9 @@ def first_listed_value(text: str, expect: str | None) -> str | None:
     the caller's own ("LS6 2QT, LS6 2QT, LS6 2QT, ..."): the repeats are not the caller's, and
     cutting them costs nothing, where a decode on the full 30 s window costs about a second on
     two cores. A whole postcode only made by joining pieces ("SK4, LS6 4, ..." from "S K
-    four") or followed by other postcodes (the prompt's list recited) is not trusted.
+    four") is not trusted; nor, in a ``partial`` decode (which may end the turn), one followed
+    by other postcodes (the prompt's list recited): a final one is still weighed against the
+    council's list and read back when unsure.
     """
     if expect != "postcode":
         return None
@@ -92,7 +94,7 @@ def first_listed_value(text: str, expect: str | None) -> str | None:
         return None
     first = find_postcode(pieces[0])
     others = {find_postcode(p) for p in pieces[1:]} - {None}
-    if first is None or others - {first}:
+    if first is None or (partial and others - {first}):
         return None
     return pieces[0].rstrip(",;")
 

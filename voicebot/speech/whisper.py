@@ -248,7 +248,7 @@ class WhisperRecognizer:
             if trimmed != transcript.text:
                 transcript = replace(transcript, text=trimmed)
             if window < FULL_WINDOW and self._ran_away(transcript.text, tokens, request):
-                listed = first_listed_value(transcript.text, request.expect)
+                listed = first_listed_value(transcript.text, request.expect, request.partial)
                 if listed is not None:  # the prompt's list continued after the caller's value
                     transcript = replace(transcript, text=listed)
                 elif request.partial:

@@ -104,7 +104,10 @@ def test_a_runaway_postcode_decode_is_cut_after_the_first_whole_postcode() -> No
     # (the prompt's list recited): not trusted
     assert first_listed_value("SK4, LS6 4, LS6 4, LS6 4, LS", "postcode") is None
     assert first_listed_value("M14 4B, M14 4B,", "postcode") is None
-    assert first_listed_value("BS3 4HG, HX1 2PL, LS6 2QT", "postcode") is None
+    assert first_listed_value("BS3 4HG, HX1 2PL, LS6 2QT", "postcode", partial=True) is None
+    assert first_listed_value("LS6 2QT, LS6 3QT, LS6 3QT", "postcode", partial=True) is None
+    # a final decode keeps its first whole piece (it is weighed against the list, and read back)
+    assert first_listed_value("LS6 2QT, LS6 3QT, LS6 3QT", "postcode") == "LS6 2QT"
     assert first_listed_value("LS6, 2QT, LS6, 2QT", "postcode") is None
     # nothing that went on, or not a postcode question
     assert first_listed_value("L.S.S.S.S.S.S.S.S.S", "postcode") is None
