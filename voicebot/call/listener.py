@@ -7,7 +7,8 @@ The audio from before the turn starts is kept back to where the evidence for it 
 margin, so a soft first syllable is not lost. When the caller pauses, a partial transcript is
 made in the ASR pool; if the dialogue says it already answers the question, the turn ends after
 a short pause and that transcript is used, so little work is left after the caller stops; while
-a postcode or account number is being spelled out and is not yet whole, the turn waits longer.
+a postcode or account number is being spelled out and is not yet whole, the turn waits longer
+(and the turn's own decode starts shortly before that longer wait ends).
 Only voiced audio reaches Whisper, and a doubtful transcript is reported as NotHeard, never as
 an answer.
 
@@ -48,6 +49,9 @@ TAIL_SECONDS = 0.2
 """Silence kept after the last voiced window: Whisper ends words better with a little tail."""
 MAX_PAUSE_SECONDS = 0.4
 """Longest pause kept inside a turn's audio; the rest of a longer one is cut out."""
+LATE_DECODE_SECONDS = 0.5
+"""While a spelled value waits out its long pause with no usable partial, the turn's own decode
+starts this long before the pause would end the turn, so its transcript is ready when it does."""
 SPELLED = frozenset({"postcode", "account"})
 """Slot types callers spell out piece by piece, pausing between pieces."""
 
@@ -115,6 +119,7 @@ class Listener:
         self._partial: asyncio.Task[Transcript] | None = None
         self._partial_at = -1
         self._complete_at = -1
+        self._late_at = -1
         self._results: asyncio.Queue[Result] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -155,6 +160,8 @@ class Listener:
             self._finish(signal)
         elif self._turn.wants_partial and self._partial_at != self._voiced_end:
             self._start_partial()
+        elif spelling and self._late_decode_due():
+            self._start_late_decode()
 
     def _start_turn(self) -> None:
         """Keep the audio back to where the evidence began, plus a margin for a soft start."""
@@ -200,6 +207,24 @@ class Listener:
         self._partial = asyncio.create_task(self._recognizer.transcribe(self._audio(), hints))
         self._partial.add_done_callback(lambda task: self._judge_partial(task, mark))
 
+    def _late_decode_due(self) -> bool:
+        """The partial of this audio was given up (it held no whole value), and the long pause
+        for a spelled value is nearly over: the turn will most likely end on this audio."""
+        partial = self._partial
+        if partial is None or not partial.done() or partial.cancelled():
+            return False
+        if self._partial_at != self._voiced_end or self._late_at == self._voiced_end:
+            return False
+        due = self._turn.options.spelled_silence - LATE_DECODE_SECONDS
+        return partial.exception() is not None and self._turn.pause >= due
+
+    def _start_late_decode(self) -> None:
+        """The turn's own decode, early: reused at the turn's end unless the caller goes on."""
+        mark = self._late_at = self._voiced_end
+        self._partial = asyncio.create_task(self._recognizer.transcribe(self._audio(),
+                                                                        self._hints))
+        self._partial.add_done_callback(lambda task: self._judge_partial(task, mark))
+
     def _judge_partial(self, task: asyncio.Task[Transcript], mark: int) -> None:
         if task.cancelled() or task.exception() is not None or mark != self._voiced_end:
             return
@@ -223,11 +248,10 @@ class Listener:
 
     def _finish(self, signal: TurnSignal) -> None:
         audio = self._audio()
-        pause = (len(self._utterance) - self._voiced_end) * self._window_seconds
         reuse = self._partial if self._partial_at == self._voiced_end else None
         pause = (len(self._utterance) - self._voiced_end) * self._window_seconds
         self._utterance, self._voiced_end = [], 0
-        self._partial, self._partial_at, self._complete_at = None, -1, -1
+        self._partial, self._partial_at, self._complete_at, self._late_at = None, -1, -1, -1
         self._emit(CallEventType.TURN_END, seconds=round(audio.size / SAMPLE_RATE, 2),
                    capped=signal is TurnSignal.CAPPED, pause=round(pause, 3))
         task = asyncio.create_task(self._recognise(audio, reuse, pause))

@@ -11,9 +11,11 @@ from rapidfuzz import fuzz
 from telephony import AudioIn
 from tests.voicebot.speech.conftest import frames, noise, phone_line, silence
 from voicebot.call.listener import Broken, Heard, Listener, NotHeard, Result, SpeechStarted
+from voicebot.errors import RecognitionError
 from voicebot.events import CallEvent, CallEventType
 from voicebot.speech.base import Hints
 from voicebot.speech.engines import SpeechEngines
+from voicebot.speech.turn_queue import PARTIAL_DROPPED
 
 
 async def listen(
@@ -161,3 +163,42 @@ async def test_a_partial_of_audio_the_caller_has_added_to_gives_way(
     assert recognizer.partials[0] == "cancelled" and "decoded" in recognizer.partials
     ended = next(e for e in events if e.type is CallEventType.TURN_END)
     assert float(ended.data["pause"]) < 1.2, ended.data  # not the 1.6 s spelled pause
+
+
+class GivesUpPartials:
+    """The real recogniser, whose partial decodes are all given up (no whole value heard)."""
+
+    def __init__(self, inner: Any, seen: list[object]) -> None:
+        self.inner = inner
+        self.seen = seen
+        self.finals = 0
+
+    async def transcribe(self, audio: np.ndarray, hints: Hints) -> Any:
+        if hints.partial:
+            raise RecognitionError(PARTIAL_DROPPED, "no whole value in it")
+        self.finals += 1
+        self.seen.append("final decode asked for")
+        return await self.inner.transcribe(audio, hints)
+
+
+async def test_a_spelled_value_not_yet_heard_whole_is_decoded_before_its_long_pause_ends(
+        engines: SpeechEngines) -> None:
+    """The turn's own decode starts before the 1.6 s allowed between spelled pieces runs out,
+    and is the one the turn uses: the caller does not wait for a decode after that pause."""
+    postcodes = ("LS6 2QT", "M14 5RN")
+    seen: list[object] = []
+    recognizer = GivesUpPartials(engines.recognizer, seen)
+    listener = Listener(engines.vad, recognizer, seen.append, "CA-late")
+    listener.expect(Hints(expect="postcode", phrases=postcodes, candidates=postcodes,
+                          is_complete=lambda t: False))
+    pcm = silence(0.5) + phone_line(engines, "It's L S six, two Q T.") + silence(2.5)
+    for frame in frames(pcm):
+        listener.feed(AudioIn(frame, 8000))
+        await asyncio.sleep(0.02)  # real time, so the early decode can run
+    results = [await asyncio.wait_for(listener.next(), 10) for _ in range(2)]
+    listener.close()
+    assert isinstance(results[1], Heard | NotHeard), results
+    assert recognizer.finals == 1  # the early decode was the turn's own
+    ended = next(i for i, item in enumerate(seen)
+                 if isinstance(item, CallEvent) and item.type is CallEventType.TURN_END)
+    assert seen.index("final decode asked for") < ended
