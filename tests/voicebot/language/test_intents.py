@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from voicebot.council.actions import Services
-from voicebot.council.data import CouncilData
 from voicebot.errors import ModelError
-from voicebot.flows.registry import FlowSet, build
+from voicebot.flows.registry import FlowSet
 from voicebot.language import embeddings
 from voicebot.language.embeddings import Embedder, package_file, shared_embedder
 from voicebot.language.intents import IntentRouter, IntentSpec
@@ -221,15 +219,6 @@ def test_the_shipped_flows_route_no_out_of_scope_request_to_a_service(
     best, runner = shipped.router.rank(normalise(said))[:2]
     routed = best.score >= ROUTE_SCORE and best.score - runner.score >= 0.06
     assert best.intent == "out_of_scope" or not routed, (best, runner)
-
-
-@pytest.fixture(scope="module")
-def shipped(tmp_path_factory: pytest.TempPathFactory) -> FlowSet:
-    scratch = tmp_path_factory.mktemp("shipped")
-    actions = Services(CouncilData(), scratch / "cases.db").actions
-    built = build(ROOT / "flows", actions, ["general", "bins", "council_tax"])
-    assert not isinstance(built, list), built
-    return built
 
 
 def test_a_bare_yes_or_no_is_scored_by_its_words_not_its_meaning() -> None:

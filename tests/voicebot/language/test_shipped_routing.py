@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from voicebot.council.actions import Services
 from voicebot.council.data import CouncilData
 from voicebot.flows.actions import CallerTurn
 from voicebot.flows.reading import Question, heard_words, prepare, read, routed
-from voicebot.flows.registry import FlowSet, build
+from voicebot.flows.registry import FlowSet
 
 ROOT = Path(__file__).resolve().parents[3]
 COUNCIL = CouncilData()
@@ -40,15 +39,6 @@ ROUTED = [
     ("nobody has gritted the roads on our estate", "out_of_scope"),
     ("I want a cheaper gas and electric supplier", "out_of_scope"),
 ]
-
-
-@pytest.fixture(scope="module")
-def shipped(tmp_path_factory: pytest.TempPathFactory) -> FlowSet:
-    scratch = tmp_path_factory.mktemp("shipped")
-    actions = Services(CouncilData(), scratch / "cases.db").actions
-    built = build(ROOT / "flows", actions, ["general", "bins", "council_tax"])
-    assert not isinstance(built, list), built
-    return built
 
 
 def at_the_menu(flows: FlowSet, said: str) -> str:
