@@ -201,11 +201,8 @@ class Listener:
             return
         if self._partial is not None and not self._partial.done():
             self._partial.cancel()  # of audio the caller has since added to: give way
-        mark = self._voiced_end
-        self._partial_at = mark
-        hints = dataclasses.replace(self._hints, partial=True)
-        self._partial = asyncio.create_task(self._recognizer.transcribe(self._audio(), hints))
-        self._partial.add_done_callback(lambda task: self._judge_partial(task, mark))
+        self._partial_at = self._voiced_end
+        self._decode_ahead(dataclasses.replace(self._hints, partial=True))
 
     def _late_decode_due(self) -> bool:
         """The partial of this audio was given up (it held no whole value), and the long pause
@@ -220,9 +217,14 @@ class Listener:
 
     def _start_late_decode(self) -> None:
         """The turn's own decode, early: reused at the turn's end unless the caller goes on."""
-        mark = self._late_at = self._voiced_end
-        self._partial = asyncio.create_task(self._recognizer.transcribe(self._audio(),
-                                                                        self._hints))
+        self._late_at = self._voiced_end
+        self._decode_ahead(self._hints)
+
+    def _decode_ahead(self, hints: Hints) -> None:
+        """Decode the audio so far before the turn ends; judged on arrival, and reused as the
+        turn's transcript if the caller says nothing more."""
+        mark = self._voiced_end
+        self._partial = asyncio.create_task(self._recognizer.transcribe(self._audio(), hints))
         self._partial.add_done_callback(lambda task: self._judge_partial(task, mark))
 
     def _judge_partial(self, task: asyncio.Task[Transcript], mark: int) -> None:

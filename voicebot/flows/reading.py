@@ -140,7 +140,7 @@ def read(turn: CallerTurn, question: Question, flows: FlowSet,
         heard=heard, keyed=keyed, confidence=1.0 if keyed else turn.confidence,
         situation=situation, globals=ranked_globals, services=ranked, request=found,
         slot=slot, value=value, yes_no=yes_or_no(text) if spoken else None, choice=choice,
-        complete=_complete(question, text, (ranked_globals, ranked), council) if spoken
+        complete=_complete(question, text, ranked_globals, ranked, council) if spoken
         else False,
     )
 
@@ -196,13 +196,11 @@ def _wanted(options: tuple[str, ...], flows: FlowSet) -> list[tuple[str, SlotDef
     return list(found.items())
 
 
-def _complete(question: Question, text: str,
-              ranked: tuple[tuple[IntentScore, ...], tuple[IntentScore, ...]],
-              council: CouncilData) -> bool:
+def _complete(question: Question, text: str, globals_: tuple[IntentScore, ...],
+              services: tuple[IntentScore, ...], council: CouncilData) -> bool:
     """Whether the words already make a whole answer: yes/no to a yes/no question, a whole
     value for a slot, an unmistakable request (a service, or an agent, a goodbye) after an
-    open one. ``ranked``: the global and the service intents, best first."""
-    globals_, services = ranked
+    open one."""
     if question.mode in {Mode.CONFIRMING, Mode.ANYTHING_ELSE}:
         return yes_or_no(text) is not None
     if question.mode is Mode.ASKING and question.slot is not None:

@@ -117,15 +117,19 @@ def heard_as_one_of(heard: str, put_right: str, candidates: Sequence[str],
     said = find_postcode(heard) if expect == "postcode" else None
     if said is None:
         return False
-    held = [c for c in candidates if c.replace(" ", "").upper() in compact(put_right)]
-    return any(Levenshtein.distance(said.replace(" ", ""), c.replace(" ", "").upper()) <= 1
-               for c in held)
+    held = [_packed(c) for c in candidates if _packed(c) in compact(put_right)]
+    return any(Levenshtein.distance(_packed(said), c) <= 1 for c in held)
 
 
 def holds_one_of(text: str, candidates: Sequence[str]) -> bool:
     """Whether ``text`` says one of the values, however it was spaced or spelled."""
     said = compact(text)
-    return any(c.replace(" ", "").upper() in said for c in candidates)
+    return any(_packed(c) in said for c in candidates)
+
+
+def _packed(value: str) -> str:
+    """A listed value as ``compact`` writes one ("LS6 2QT" -> "LS62QT")."""
+    return value.replace(" ", "").upper()
 
 
 def closest(candidates: Sequence[str], hypotheses: Sequence[str], count: int,
