@@ -228,7 +228,12 @@ class Listener:
         self._partial.add_done_callback(lambda task: self._judge_partial(task, mark))
 
     def _judge_partial(self, task: asyncio.Task[Transcript], mark: int) -> None:
-        if task.cancelled() or task.exception() is not None or mark != self._voiced_end:
+        if task.cancelled():
+            return
+        if (error := task.exception()) is not None:
+            _LOGGER.debug("call %s: partial not made: %s", self._sid, error)
+            return
+        if mark != self._voiced_end:
             return
         transcript = task.result()
         whole = transcript.heard and self._whole(transcript)
