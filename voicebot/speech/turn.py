@@ -53,7 +53,7 @@ class TurnOptions:
     """Pause that ends a turn already known to be a whole answer."""
     end_silence: float = 0.7
     """Pause that ends any other turn."""
-    sentence_silence: float = 0.5
+    sentence_silence: float = 0.4
     """Pause that ends a turn whose words, not (yet) an answer, read as a finished sentence."""
     spelled_silence: float = 1.6
     """Pause that ends a turn while a value spelled out with pauses is not yet whole."""

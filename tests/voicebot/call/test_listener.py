@@ -99,7 +99,7 @@ async def test_a_complete_answer_ends_the_turn_sooner(engines: SpeechEngines) ->
 
 async def test_a_finished_sentence_that_answers_nothing_ends_the_turn_sooner(
         engines: SpeechEngines) -> None:
-    """Words that are no answer but read as a whole sentence (Whisper closed it): 0.5 s of
+    """Words that are no answer but read as a whole sentence (Whisper closed it): 0.4 s of
     pause ends the turn, not 0.7 s; an unclosed fragment still gets the normal pause."""
     async def pause_at_end(said: str) -> float:
         speech = phone_line(engines, said) + silence(1.5)
