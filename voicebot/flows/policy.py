@@ -75,7 +75,7 @@ RULES: tuple[Rule, ...] = (
     Rule(Situation.OPEN, Kind.OPTION, 0.40),
     Rule(Situation.OPEN, Kind.COMPLETE, 0.72, 0.06),
     Rule(Situation.OPEN, Kind.GLOBAL_UNCLEAR, 0.70, 0.30),
-    Rule(Situation.OPEN, Kind.UNSERVED, 0.55),
+    Rule(Situation.OPEN, Kind.UNSERVED, 0.50, 0.00, "all"),
     # Answering a question: only a sure request interrupts the answer.
     Rule(Situation.ANSWERING, Kind.GLOBAL, 0.80),
     Rule(Situation.ANSWERING, Kind.SERVICE, 0.78, 0.06),
@@ -155,8 +155,9 @@ def _unserved(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
     served = max((s.score for s in (*globals_, *services[1:])), default=0.0)
     routable = min((r.score for r in rules(situation, Kind.SERVICE)), default=1.0)
     for rule in rules(situation, Kind.UNSERVED):
-        if services[0].score >= rule.score and served < routable:
-            return Request("out_of_scope", OUT_OF_SCOPE, services[0].score)
+        best = services[0].score
+        if best >= rule.score and (served < routable or best - served >= rule.margin):
+            return Request("out_of_scope", OUT_OF_SCOPE, best)
     return None
 
 
