@@ -64,12 +64,14 @@ def test_the_request_taken(situation: Situation, globals_: list[tuple[str, float
 
 UNSERVED = [
     # words said, globals, services, expected: a whole sentence nearest the out-of-scope
-    # examples is out of scope when nothing served is routable, though not surely so.
+    # examples is out of scope when it reads best as out of scope in both rankings, though
+    # not surely so, even when a served intent is close behind.
     (6, [("agent", 0.42)], [("out_of_scope", 0.58), ("council_tax_move", 0.49)],
      ("out_of_scope", "out_of_scope")),
     (3, [("agent", 0.42)], [("out_of_scope", 0.58), ("council_tax_move", 0.49)], None),
-    (6, [("agent", 0.42)], [("out_of_scope", 0.50), ("council_tax_move", 0.30)], None),
-    (6, [("menu", 0.61)], [("out_of_scope", 0.70), ("bin_day", 0.66)], None),
+    (6, [("agent", 0.42)], [("out_of_scope", 0.48), ("council_tax_move", 0.30)], None),
+    (6, [("menu", 0.61)], [("out_of_scope", 0.70), ("bin_day", 0.66)],
+     ("out_of_scope", "out_of_scope")),
     (6, [("agent", 0.62)], [("out_of_scope", 0.58), ("bin_day", 0.3)], None),
     (6, [("agent", 0.3)], [("bin_day", 0.58), ("out_of_scope", 0.57)], None),
 ]
