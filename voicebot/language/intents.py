@@ -105,6 +105,11 @@ class IntentRouter:
         return tuple(self._texts)
 
     @property
+    def embedder(self) -> Embedder | None:
+        """The sentence model this router embeds with (None: words only)."""
+        return self._embedder
+
+    @property
     def uses_meaning(self) -> bool:
         """True when the embedding model takes part in the scores."""
         return self._matrix is not None
