@@ -98,12 +98,34 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def flow_set(embedder: Embedder | None) -> FlowSet:
+def flow_set(embedder: Embedder | None, leave_out: frozenset[str] = frozenset()) -> FlowSet:
+    """The shipped flows; without the examples in ``leave_out`` (compared as ``plain``)."""
     with tempfile.TemporaryDirectory() as scratch:
         actions = Services(CouncilData(), Path(scratch) / "c.db").actions
-        flows = build(ROOT / "flows", actions, ["general", "bins", "council_tax"], embedder)
+        folder = ROOT / "flows" if not leave_out else _without(Path(scratch), leave_out)
+        flows = build(folder, actions, ["general", "bins", "council_tax"], embedder)
     assert not isinstance(flows, list), [str(p) for p in flows]
     return flows
+
+
+def _without(scratch: Path, leave_out: frozenset[str]) -> Path:
+    """A copy of the flows with these examples taken out (comments are not kept)."""
+    folder = scratch / "flows"
+    folder.mkdir()
+    for path in (ROOT / "flows").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        groups = [*(data.get("intents") or {}).values(), *(data.get("globals") or {}).values()]
+        groups += [data["out_of_scope"]] if data.get("out_of_scope") else []
+        for group in groups:
+            group["examples"] = [e for e in group["examples"] if plain(e) not in leave_out]
+        (folder / path.name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def echoes(flows: FlowSet, labelled: Labelled) -> frozenset[str]:
+    """The set's phrasings that are word for word among the flows' examples."""
+    known = {plain(e) for router in (flows.router, flows.globals) for e in router.examples}
+    return frozenset(plain(text) for _, text, _ in labelled if plain(text) in known)
 
 
 def summary(name: str, results: Results) -> None:
@@ -238,7 +260,17 @@ def main() -> None:
     flows = flow_set(embedder)
     loaded = rss_mb()
     sets = sets_to_read(args)
-    results, timings = measure(flows, sets)
+    results, timings = measure(flows, {n: s for n, s in sets.items() if n != HELD_OUT})
+    if HELD_OUT in sets:
+        # An example that happens to be a held-out phrasing word for word would flatter the
+        # headline: the held-out set is scored against the flows without those examples.
+        echoed = echoes(flows, sets[HELD_OUT])
+        fair = flow_set(embedder, echoed) if echoed else flows
+        print(f"{HELD_OUT} set scored with {len(echoed)} flow examples that are its phrasings "
+              "word for word left out of the flows")
+        held, more = measure(fair, {HELD_OUT: sets[HELD_OUT]})
+        results |= held
+        timings += more
     print("router:", "words only" if args.words_only else "meaning (MiniLM int8) + words")
     overlaps(sets, flows)
     report(results, args)
