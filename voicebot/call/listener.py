@@ -1,8 +1,9 @@
 """Listener: one call's caller audio -> SpeechStarted, then Heard or NotHeard.
 
-Each 20 ms frame is resampled once to 16 kHz, cut into 32 ms windows for Silero VAD (whose
+Each 20 ms frame is resampled once to 16 kHz, cut into 32 ms windows, measured against the
+line's noise floor, brought to the level the VAD judges best, scored by Silero VAD (whose
 state is refreshed during quiet, so a caller is heard as surely after 30 s of silence as after
-half a second), measured against the line's noise floor, and fed to the pure ``EndOfTurn``.
+half a second), and fed to the pure ``EndOfTurn``.
 The audio from before the turn starts is kept back to where the evidence for it began, plus a
 margin, so a soft first syllable is not lost. When the caller pauses, a partial transcript is
 made in the ASR pool; if the dialogue says it already answers the question, the turn ends after
@@ -35,7 +36,7 @@ from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
 from voicebot.speech.expected import heard_as_one_of
-from voicebot.speech.level import NoiseFloor
+from voicebot.speech.level import NoiseFloor, VadGain
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 from voicebot.speech.turn_queue import PARTIAL_DROPPED
 
@@ -108,6 +109,7 @@ class Listener:
         self._window_seconds = self._vad.window_samples / SAMPLE_RATE
         self._turn = EndOfTurn(options)
         self._floor = NoiseFloor()
+        self._gain = VadGain()
         self._preroll: collections.deque[np.ndarray] = collections.deque(
             maxlen=max(1, int(HISTORY_SECONDS / self._window_seconds))
         )
@@ -139,8 +141,9 @@ class Listener:
         self._events(CallEvent(kind, self._sid, dict(data)))
 
     def _window(self, window: np.ndarray) -> None:
-        probability = self._vad.probability(window)
         loud = self._floor.loud(window, self._window_seconds)
+        probability = self._vad.probability(
+            self._gain.apply(window, loud, self._window_seconds))
         speaking = self._turn.speaking
         if not speaking:
             self._preroll.append(window)
@@ -228,7 +231,12 @@ class Listener:
         self._partial.add_done_callback(lambda task: self._judge_partial(task, mark))
 
     def _judge_partial(self, task: asyncio.Task[Transcript], mark: int) -> None:
-        if task.cancelled() or task.exception() is not None or mark != self._voiced_end:
+        if task.cancelled():
+            return
+        if (error := task.exception()) is not None:
+            _LOGGER.debug("call %s: partial not made: %s", self._sid, error)
+            return
+        if mark != self._voiced_end:
             return
         transcript = task.result()
         whole = transcript.heard and self._whole(transcript)

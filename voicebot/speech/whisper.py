@@ -79,6 +79,24 @@ class _Request:
     arrived: float = 0.0
     partial: bool = False
 
+    @property
+    def droppable(self) -> bool:
+        """A partial the turn can do without: not one of a spelled value (whose turn would
+        wait 1.6 s without it)."""
+        return self.partial and self.expect not in RESCORED
+
+
+def _groups(requests: list[_Request]) -> dict[tuple[bool, int], list[int]]:
+    """Indices of the requests that can be decoded in one batch: the same restriction
+    (digits or not), and prompts of the same length, since CTranslate2 needs the start of
+    transcript at the same position in every item (calls at different questions have
+    prompts of different lengths)."""
+    groups: dict[tuple[bool, int], list[int]] = {}
+    for index, request in enumerate(requests):
+        key = (request.expect == "account", len(request.prompt))
+        groups.setdefault(key, []).append(index)
+    return groups
+
 
 class WhisperRecognizer:
     """Shared Whisper model; ``transcribe`` is safe to call from many calls at once."""
@@ -224,12 +242,10 @@ class WhisperRecognizer:
         """
         started = time.perf_counter()
         transcripts: list[Transcript | None] = [None] * len(requests)
-        for digits in (False, True):
-            group = [i for i, r in enumerate(requests) if (r.expect == "account") == digits]
-            if group:
-                done = self._decode_group([requests[i] for i in group], digits)
-                for index, transcript in zip(group, done, strict=True):
-                    transcripts[index] = transcript
+        for (digits, _), group in _groups(requests).items():
+            done = self._decode_group([requests[i] for i in group], digits)
+            for index, transcript in zip(group, done, strict=True):
+                transcripts[index] = transcript
         took = time.perf_counter() - started
         return [
             None if t is None else Transcript(t.text, t.confidence, t.no_speech_probability,

@@ -18,6 +18,7 @@ class Request:
 
     name: str
     partial: bool = False
+    droppable: bool = True
     future: asyncio.Future[str] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
     features: np.ndarray = field(default_factory=lambda: np.zeros(4, np.float32))
@@ -71,3 +72,16 @@ async def test_cancelled_requests_are_skipped() -> None:
     queue.put(gone)
     queue.put(kept)
     assert [r.name for r in await queue.batch()] == ["kept"]
+
+
+async def test_a_partial_that_may_not_be_dropped_waits_behind_the_finals() -> None:
+    queue: TurnQueue[Request] = TurnQueue(max_batch=8)
+    spelled = Request("spelled", partial=True, droppable=False)
+    plain = Request("plain", partial=True)
+    final = Request("final")
+    for request in (spelled, plain, final):
+        queue.put(request)
+    assert [r.name for r in await queue.batch()] == ["final"]
+    assert plain.future.done() and not spelled.future.done()
+    assert [r.name for r in await queue.batch()] == ["spelled"]
+    assert queue.dropped == 1

@@ -36,6 +36,29 @@ async def test_concurrent_calls_are_decoded_together_and_correctly(engines: Spee
         assert fuzz.ratio(words(result.text), want) >= 85, result.text
 
 
+def test_one_batch_may_hold_calls_at_different_questions(engines: SpeechEngines) -> None:
+    """Prompts of different lengths (a postcode question lists the council's postcodes, an
+    open question lists nothing) in one batch: each is decoded, none fails the batch."""
+    from voicebot.speech.whisper import _Request
+
+    recognizer = engines.recognizer
+    loop = asyncio.new_event_loop()
+    texts = ["I want to pay my council tax.", "L S six, two Q T.", "Four zero zero one."]
+    hints = [Hints(), Hints(expect="postcode", phrases=("LS6 2QT", "M14 5RN")),
+             Hints(expect="account")]
+    requests = []
+    for text, hint in zip(texts, hints, strict=True):
+        audio = to_16k(phone_line(engines, text))
+        requests.append(_Request(recognizer._features(audio), recognizer._prompt(hint),
+                                 audio.size / 16000, loop.create_future(), hint.expect))
+    assert len({len(r.prompt) for r in requests[:2]}) == 2
+    results = recognizer.decode_batch(requests)
+    loop.close()
+    assert fuzz.ratio(words(results[0].text), "i want to pay my council tax") >= 85, results
+    assert "LS6" in results[1].text.replace(" ", "").upper(), results[1]
+    assert "4001" in results[2].text.replace(" ", ""), results[2]
+
+
 async def test_silence_is_not_heard(engines: SpeechEngines) -> None:
     transcript = await engines.recognizer.transcribe(to_16k(silence(1.5)), Hints())
     assert not transcript.heard
