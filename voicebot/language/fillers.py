@@ -20,6 +20,7 @@ _PREAMBLE = re.compile(
     r"|sorry\s+to\s+(?:bother|trouble)\s+you|the\s+thing\s+is|" + _HESITATION
     + r"|oh|so|well|right|okay|ok|yeah|yes|yep|hiya|hi|hello|hey|love|mate|basically|anyway"
     r"|you\s+know|i\s+mean|i\s+was\s+(?:just\s+)?wondering(?:\s+if)?"
+    r"|(?:it'?s|it\s+is|this\s+is|i'?m)?\s*(?:about|regarding)"
     r"|i'?m\s+(?:just\s+)?(?:ringing|calling|phoning)(?:\s+up)?(?:\s+(?:because|cause|cos|as))?"
     r"|i\s+was\s+(?:just\s+)?(?:ringing|calling|phoning)(?:\s+up)?"
     r"(?:\s+(?:because|cause|cos|as))?)\s*[,.!?]*)+\s",

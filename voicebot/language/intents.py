@@ -57,7 +57,8 @@ FRAGMENT_WORDS = 3
 FRAGMENT_STRETCH = 0.5
 """Words this few ("my bin", "the council tax") make a vector that rests on one noun: close to
 every intent about it, and a little closer to one by chance. Their lead is stretched half as
-much, so a fragment gets a clarifying question (and does not end the turn early)."""
+much, so a fragment gets a clarifying question (and does not end the turn early). Counted
+on the request alone: "it's about my bins" is the fragment "my bins"."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ class IntentRouter:
         blends = {n: (1 - WORD_SHARE) * meaning[n][0] + WORD_SHARE * words[n].score
                   for n in self._intents}
         lead = max(blends.values(), default=0.0)
-        stretch = GAP_STRETCH * (FRAGMENT_STRETCH if len(tokens(text)) <= FRAGMENT_WORDS else 1)
+        request = tokens(_for_meaning(said))
+        stretch = GAP_STRETCH * (FRAGMENT_STRETCH if len(request) <= FRAGMENT_WORDS else 1)
         return [IntentScore(n, _score(blend, lead, stretch), words[n].words, meaning[n][1])
                 for n, blend in blends.items()]
 
