@@ -37,6 +37,7 @@ from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
 from voicebot.speech.expected import heard_as_one_of
 from voicebot.speech.level import NoiseFloor, VadGain
+from voicebot.speech.sentence import reads_finished
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 from voicebot.speech.turn_queue import PARTIAL_DROPPED
 
@@ -121,6 +122,7 @@ class Listener:
         self._partial: asyncio.Task[Transcript] | None = None
         self._partial_at = -1
         self._complete_at = -1
+        self._sentence_at = -1
         self._late_at = -1
         self._results: asyncio.Queue[Result] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -151,8 +153,9 @@ class Listener:
             self._utterance.append(window)
         complete = self._complete_at == self._voiced_end and self._voiced_end > 0
         spelling = not complete and self._spelling()
+        sentence = self._sentence_at == self._voiced_end and self._voiced_end > 0
         signal = self._turn.step(probability, self._window_seconds, complete, loud=loud,
-                                 spelling=spelling)
+                                 spelling=spelling, sentence=sentence)
         if speaking and self._turn.voice:
             self._voiced_end = len(self._utterance)
         elif speaking:
@@ -243,6 +246,8 @@ class Listener:
         _LOGGER.debug("call %s: partial %r whole=%s", self._sid, transcript.text, whole)
         if whole:
             self._complete_at = mark
+        elif transcript.heard and reads_finished(transcript.text):
+            self._sentence_at = mark
 
     def _whole(self, transcript: Transcript) -> bool:
         """The words Whisper heard answer the question (not what was put right from a list:
@@ -262,6 +267,7 @@ class Listener:
         pause = (len(self._utterance) - self._voiced_end) * self._window_seconds
         self._utterance, self._voiced_end = [], 0
         self._partial, self._partial_at, self._complete_at, self._late_at = None, -1, -1, -1
+        self._sentence_at = -1
         self._emit(CallEventType.TURN_END, seconds=round(audio.size / SAMPLE_RATE, 2),
                    capped=signal is TurnSignal.CAPPED, pause=round(pause, 3))
         task = asyncio.create_task(self._recognise(audio, reuse, pause))

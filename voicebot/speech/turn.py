@@ -12,7 +12,8 @@ a pause just before: a lone "It's"), so the listener can keep the audio from the
 
 The end of a turn is adaptive: a short pause ends it once what was heard already answers the
 question (a whole postcode, a yes); a long one while the caller is spelling out a value that is
-not yet whole ("L S six ... two Q T"); the normal pause otherwise. A caller who never stops is
+not yet whole ("L S six ... two Q T"); a shorter one than normal when the words, though no
+answer, read as a finished sentence; the normal pause otherwise. A caller who never stops is
 capped.
 """
 
@@ -52,6 +53,8 @@ class TurnOptions:
     """Pause that ends a turn already known to be a whole answer."""
     end_silence: float = 0.7
     """Pause that ends any other turn."""
+    sentence_silence: float = 0.5
+    """Pause that ends a turn whose words, not (yet) an answer, read as a finished sentence."""
     spelled_silence: float = 1.6
     """Pause that ends a turn while a value spelled out with pauses is not yet whole."""
     partial_after: float = 0.15
@@ -89,11 +92,13 @@ class EndOfTurn:
         *,
         loud: bool = False,
         spelling: bool = False,
+        sentence: bool = False,
     ) -> TurnSignal | None:
         """Advance by one window.
 
         ``complete``: the words so far already answer; ``loud``: this window stands well above
-        the line's noise floor; ``spelling``: a value is being spelled out and is not whole yet.
+        the line's noise floor; ``spelling``: a value is being spelled out and is not whole yet;
+        ``sentence``: the words so far read as a finished sentence.
         """
         weight = self._weight(probability, loud)
         self.voice = weight > 0.0
@@ -106,7 +111,7 @@ class EndOfTurn:
             self.pause = 0.0
         elif probability < options.silence_threshold and not self.voice:
             self.pause += seconds
-        if self.pause >= self._pause_limit(complete, spelling):
+        if self.pause >= self._pause_limit(complete, spelling, sentence):
             self.reset()
             return TurnSignal.ENDED
         if self.length >= options.max_turn:
@@ -152,10 +157,12 @@ class EndOfTurn:
             return 0.25
         return 0.0
 
-    def _pause_limit(self, complete: bool, spelling: bool) -> float:
+    def _pause_limit(self, complete: bool, spelling: bool, sentence: bool) -> float:
         if complete:
             return self.options.complete_silence
-        return self.options.spelled_silence if spelling else self.options.end_silence
+        if spelling:
+            return self.options.spelled_silence
+        return self.options.sentence_silence if sentence else self.options.end_silence
 
     @property
     def wants_partial(self) -> bool:

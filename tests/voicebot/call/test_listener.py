@@ -97,6 +97,29 @@ async def test_a_complete_answer_ends_the_turn_sooner(engines: SpeechEngines) ->
     assert judged < plain - 0.1, (judged, plain)
 
 
+async def test_a_finished_sentence_that_answers_nothing_ends_the_turn_sooner(
+        engines: SpeechEngines) -> None:
+    """Words that are no answer but read as a whole sentence (Whisper closed it): 0.5 s of
+    pause ends the turn, not 0.7 s; an unclosed fragment still gets the normal pause."""
+    async def pause_at_end(said: str) -> float:
+        speech = phone_line(engines, said) + silence(1.5)
+        events: list[CallEvent] = []
+        listener = Listener(engines.vad, engines.recognizer, events.append, "CA-sentence")
+        listener.expect(Hints(is_complete=lambda text: False))
+        for frame in frames(speech):
+            listener.feed(AudioIn(frame, 8000))
+            await asyncio.sleep(0.02)  # real time, so the partial decode can run
+            ended = [e for e in events if e.type is CallEventType.TURN_END]
+            if ended:
+                listener.close()
+                return float(ended[0].data["pause"])
+        listener.close()
+        return 99.0
+
+    assert await pause_at_end("The weather has been lovely this week.") < 0.62
+    assert await pause_at_end("I was ringing about the") >= 0.68
+
+
 
 class BrokenRecognizer:
     """A recogniser whose feature extraction fails outside its own decode guard."""

@@ -141,3 +141,19 @@ def test_a_lone_word_before_a_pause_is_kept_with_the_turn_that_follows() -> None
     late = EndOfTurn()
     steps(late, [0.9] * 3 + [0.05] * 60 + [0.9] * 4)  # 1.9 s later: a different thing
     assert abs(late.onset_age - 4 * W) < 1e-9
+
+
+def test_words_that_read_as_a_finished_sentence_end_the_turn_sooner() -> None:
+    options = TurnOptions()
+    finished, unsure = EndOfTurn(options), EndOfTurn(options)
+    for turn in (finished, unsure):
+        for _ in range(10):
+            turn.step(0.9, 0.032)
+    ended = {}
+    for name, turn, sentence in (("finished", finished, True), ("unsure", unsure, False)):
+        steps = 0
+        while turn.step(0.05, 0.032, sentence=sentence) is None:
+            steps += 1
+        ended[name] = steps * 0.032
+    assert options.sentence_silence - 0.04 <= ended["finished"] <= options.sentence_silence
+    assert ended["unsure"] >= options.end_silence - 0.04
