@@ -32,6 +32,7 @@ import numpy as np
 
 from voicebot.errors import ModelError
 from voicebot.language.embeddings import Embedder, Vectors, shared_embedder
+from voicebot.language.fillers import core_request
 from voicebot.language.wording import WordRanker, content, set_aside_refusal, stem, tokens
 
 __all__ = ["IntentRouter", "IntentScore", "IntentSpec", "content", "stem", "tokens"]
@@ -56,7 +57,8 @@ FRAGMENT_WORDS = 3
 FRAGMENT_STRETCH = 0.5
 """Words this few ("my bin", "the council tax") make a vector that rests on one noun: close to
 every intent about it, and a little closer to one by chance. Their lead is stretched half as
-much, so a fragment gets a clarifying question (and does not end the turn early)."""
+much, so a fragment gets a clarifying question (and does not end the turn early). Counted
+on the request alone: "it's about my bins" is the fragment "my bins"."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,11 @@ class IntentRouter:
         return tuple(self._texts)
 
     @property
+    def embedder(self) -> Embedder | None:
+        """The sentence model this router embeds with (None: words only)."""
+        return self._embedder
+
+    @property
     def uses_meaning(self) -> bool:
         """True when the embedding model takes part in the scores."""
         return self._matrix is not None
@@ -112,9 +119,10 @@ class IntentRouter:
         """Embed these words off the event loop, so that ``rank`` on them is cheap.
 
         The dialogue awaits this once per turn with the words heard (and their alternatives).
-        The words are embedded as ``rank`` will read them: without a refusing clause.
+        The words are embedded as ``rank`` will read them: without a refusing clause, and
+        without the hesitations and preamble around the request (``language/fillers.py``).
         """
-        wanted = list(dict.fromkeys(set_aside_refusal(t) for t in texts if tokens(t)))
+        wanted = list(dict.fromkeys(_for_meaning(t) for t in texts if tokens(t)))
         if self._embedder is not None and self._matrix is not None and wanted:
             try:
                 await self._embedder.embed_off_loop(wanted)
@@ -135,13 +143,14 @@ class IntentRouter:
     def _score(self, said: str) -> list[IntentScore]:
         text = set_aside_refusal(said)
         words = self._words.score(text)
-        meaning = None if set(tokens(text)) <= BARE_ANSWER else self._meaning(text)
+        meaning = None if set(tokens(text)) <= BARE_ANSWER else self._meaning(_for_meaning(said))
         if meaning is None:
             return [IntentScore(n, w.score, w.words) for n, w in words.items()]
         blends = {n: (1 - WORD_SHARE) * meaning[n][0] + WORD_SHARE * words[n].score
                   for n in self._intents}
         lead = max(blends.values(), default=0.0)
-        stretch = GAP_STRETCH * (FRAGMENT_STRETCH if len(tokens(text)) <= FRAGMENT_WORDS else 1)
+        request = tokens(_for_meaning(said))
+        stretch = GAP_STRETCH * (FRAGMENT_STRETCH if len(request) <= FRAGMENT_WORDS else 1)
         return [IntentScore(n, _score(blend, lead, stretch), words[n].words, meaning[n][1])
                 for n, blend in blends.items()]
 
@@ -161,6 +170,11 @@ class IntentRouter:
             if not closest[owner][1]:
                 closest[owner] = (float(similarities[index]), self._texts[index])
         return closest
+
+
+def _for_meaning(said: str) -> str:
+    """The words the sentence model is given: the request alone."""
+    return core_request(set_aside_refusal(said))
 
 
 def _score(blend: float, lead: float, stretch: float) -> float:

@@ -30,7 +30,8 @@ CASES = [
     (OPEN, [("agent", 0.70), ("menu", 0.66)], [("bin_day", 0.3)], None),
     (OPEN, [("agent", 0.66)], [("bin_day", 0.62)], ("service", "bin_day")),
     (OPEN, [("menu", 0.3)], [("bin_day", 0.62), ("missed_bin", 0.5)], ("service", "bin_day")),
-    (OPEN, [("menu", 0.3)], [("bin_day", 0.70), ("missed_bin", 0.66)], None),
+    (OPEN, [("menu", 0.3)], [("bin_day", 0.70), ("missed_bin", 0.68)], None),
+    (OPEN, [("menu", 0.3)], [("bin_day", 0.70), ("missed_bin", 0.66)], ("service", "bin_day")),
     (OPEN, [("menu", 0.3)], [("bin_day", 0.61)], None),
     (OPEN, [("menu", 0.3)], [("out_of_scope", 0.8), ("bin_day", 0.4)],
      ("out_of_scope", "out_of_scope")),
@@ -46,7 +47,7 @@ CASES = [
     (OPEN, [], [], None),
     # a person asked for about a topic whose services are unclear: the person
     (OPEN, [("agent", 0.76), ("menu", 0.15)],
-     [("council_tax_discount", 0.78), ("council_tax_balance", 0.75)], ("global", "agent")),
+     [("council_tax_discount", 0.78), ("council_tax_balance", 0.76)], ("global", "agent")),
     (OPEN, [("menu", 0.62), ("repeat", 0.42)],
      [("council_tax_balance", 0.84), ("council_tax_pay", 0.81)], None),
     (ANSWERING, [("agent", 0.76), ("menu", 0.15)],
@@ -64,12 +65,14 @@ def test_the_request_taken(situation: Situation, globals_: list[tuple[str, float
 
 UNSERVED = [
     # words said, globals, services, expected: a whole sentence nearest the out-of-scope
-    # examples is out of scope when nothing served is routable, though not surely so.
+    # examples is out of scope when it reads best as out of scope in both rankings, though
+    # not surely so, even when a served intent is close behind.
     (6, [("agent", 0.42)], [("out_of_scope", 0.58), ("council_tax_move", 0.49)],
      ("out_of_scope", "out_of_scope")),
     (3, [("agent", 0.42)], [("out_of_scope", 0.58), ("council_tax_move", 0.49)], None),
-    (6, [("agent", 0.42)], [("out_of_scope", 0.50), ("council_tax_move", 0.30)], None),
-    (6, [("menu", 0.61)], [("out_of_scope", 0.70), ("bin_day", 0.66)], None),
+    (6, [("agent", 0.42)], [("out_of_scope", 0.48), ("council_tax_move", 0.30)], None),
+    (6, [("menu", 0.61)], [("out_of_scope", 0.70), ("bin_day", 0.66)],
+     ("out_of_scope", "out_of_scope")),
     (6, [("agent", 0.62)], [("out_of_scope", 0.58), ("bin_day", 0.3)], None),
     (6, [("agent", 0.3)], [("bin_day", 0.58), ("out_of_scope", 0.57)], None),
 ]
