@@ -29,12 +29,14 @@ def test_a_locked_database_loses_nothing_the_spool_keeps_it(tmp_path: Path) -> N
     path = tmp_path / "voicebot.db"
     records = CallRecords(path, give_up_after=0.5, spool=tmp_path / "spool", spool_every=0.2)
     records.flush()
-    holder = hold_lock(path, 3.0)  # longer than the writer's patience
+    # Far longer than the writer's patience, so that on a loaded machine the lock is still
+    # held when the health is read (3 s was seen to run out first under a full test run).
+    holder = hold_lock(path, 6.0)
     keyed_call(records, "SPOOLED", "42")
     records(CallEvent(CallEventType.TRANSCRIPT, "SPOOLED",
                       {"text": "my card is 4111 1111 1111 1111"}, T0 + 21))
     records.call_status("SPOOLED", "completed")
-    wait_for(lambda: records.health().spooled > 0)
+    wait_for(lambda: records.health().spooled > 0 and records.health().state == "spooled")
     during = records.health()
     files = list((tmp_path / "spool").glob("*.jsonl"))
     on_disk = "".join(f.read_text() for f in files)
