@@ -35,8 +35,8 @@ from voicebot.call.timing import TurnTiming
 from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
-from voicebot.speech.expected import heard_as_one_of
-from voicebot.speech.level import NoiseFloor, VadGain
+from voicebot.speech.expected import SPELLED, heard_as_one_of
+from voicebot.speech.level import NoiseFloor, VadGain, level_dbfs
 from voicebot.speech.sentence import reads_finished
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 from voicebot.speech.turn_queue import PARTIAL_DROPPED
@@ -54,8 +54,6 @@ MAX_PAUSE_SECONDS = 0.4
 LATE_DECODE_SECONDS = 0.5
 """While a spelled value waits out its long pause with no usable partial, the turn's own decode
 starts this long before the pause would end the turn, so its transcript is ready when it does."""
-SPELLED = frozenset({"postcode", "account"})
-"""Slot types callers spell out piece by piece, pausing between pieces."""
 
 
 @dataclass(frozen=True)
@@ -143,9 +141,10 @@ class Listener:
         self._events(CallEvent(kind, self._sid, dict(data)))
 
     def _window(self, window: np.ndarray) -> None:
-        loud = self._floor.loud(window, self._window_seconds)
+        level = level_dbfs(window)
+        loud = self._floor.loud(level, self._window_seconds)
         probability = self._vad.probability(
-            self._gain.apply(window, loud, self._window_seconds))
+            self._gain.apply(window, level, loud, self._window_seconds))
         speaking = self._turn.speaking
         if not speaking:
             self._preroll.append(window)

@@ -161,8 +161,8 @@ def _unserved(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
         return None
     served = max((s.score for s in (*globals_, *services[1:])), default=0.0)
     routable = min((r.score for r in rules(situation, Kind.SERVICE)), default=1.0)
+    best = services[0].score
     for rule in rules(situation, Kind.UNSERVED):
-        best = services[0].score
         if best >= rule.score and (served < routable or best - served >= rule.margin):
             return Request("out_of_scope", OUT_OF_SCOPE, best)
     return None

@@ -143,14 +143,15 @@ class IntentRouter:
     def _score(self, said: str) -> list[IntentScore]:
         text = set_aside_refusal(said)
         words = self._words.score(text)
-        meaning = None if set(tokens(text)) <= BARE_ANSWER else self._meaning(_for_meaning(said))
+        request = core_request(text)
+        meaning = None if set(tokens(text)) <= BARE_ANSWER else self._meaning(request)
         if meaning is None:
             return [IntentScore(n, w.score, w.words) for n, w in words.items()]
         blends = {n: (1 - WORD_SHARE) * meaning[n][0] + WORD_SHARE * words[n].score
                   for n in self._intents}
         lead = max(blends.values(), default=0.0)
-        request = tokens(_for_meaning(said))
-        stretch = GAP_STRETCH * (FRAGMENT_STRETCH if len(request) <= FRAGMENT_WORDS else 1)
+        fragment = len(tokens(request)) <= FRAGMENT_WORDS
+        stretch = GAP_STRETCH * (FRAGMENT_STRETCH if fragment else 1)
         return [IntentScore(n, _score(blend, lead, stretch), words[n].words, meaning[n][1])
                 for n, blend in blends.items()]
 

@@ -35,6 +35,8 @@ ACCOUNT_WORDS = ("my", "account", "number", "is", "it's", "its", "double", "trip
                  "nought", "zero", "one", "two", "three", "four", "five", "six", "seven",
                  "eight", "nine", "the", "yes", "um", "er")
 """Words allowed in an account-number decode besides digits."""
+SPELLED = frozenset({"postcode", "account"})
+"""Slot types callers spell out piece by piece, pausing between pieces."""
 _PUNCTUATION = (",", ".", "-", "?")
 _DIGIT_WORDS = {"zero": "0", "oh": "0", "nought": "0", "one": "1", "two": "2", "three": "3",
                 "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}

@@ -18,7 +18,7 @@ SILENT_DBFS = -90.0
 
 
 class NoiseFloor:
-    """Per-call level tracker; ``loud(window)`` says whether a window stands out from the line."""
+    """Per-call level tracker; ``loud(level)`` says whether a window stands out from the line."""
 
     def __init__(self, margin_db: float = 12.0, rise_db_per_second: float = 1.5,
                  quietest_voice_dbfs: float = -55.0) -> None:
@@ -27,9 +27,9 @@ class NoiseFloor:
         self.quietest_voice_dbfs = quietest_voice_dbfs
         self.floor: float | None = None
 
-    def loud(self, window: np.ndarray, seconds: float) -> bool:
-        """Update the floor with this window; True when it is ``margin_db`` above the floor."""
-        level = level_dbfs(window)
+    def loud(self, level: float, seconds: float) -> bool:
+        """Update the floor with a window's level (``level_dbfs``); True when it is
+        ``margin_db`` above the floor."""
         floor = level if self.floor is None else self.floor
         floor = min(level, floor + self.rise_db_per_second * seconds)
         self.floor = floor
@@ -58,9 +58,9 @@ class VadGain:
         self.fall_db_per_second = fall_db_per_second
         self.peak: float | None = None
 
-    def apply(self, window: np.ndarray, loud: bool, seconds: float) -> np.ndarray:
-        """``window`` scaled for the VAD; ``loud``: it stands out from the noise floor."""
-        level = level_dbfs(window)
+    def apply(self, window: np.ndarray, level: float, loud: bool, seconds: float) -> np.ndarray:
+        """``window`` (at ``level`` dBFS) scaled for the VAD; ``loud``: it stands out from the
+        noise floor."""
         if loud:
             fallen = None if self.peak is None else self.peak - self.fall_db_per_second * seconds
             self.peak = level if fallen is None else max(level, fallen)

@@ -65,7 +65,6 @@ class TurnQueue(Generic[_R]):
             finals = [q for q in live if not q.partial]
             if finals:
                 self._drop([q for q in live if q.partial and q.droppable])
-                live = [q for q in live if not q.future.done()]
                 chosen = finals[: self._max_batch]
             else:
                 chosen = live[: self._max_batch]

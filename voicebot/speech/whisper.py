@@ -31,6 +31,7 @@ from faster_whisper.tokenizer import Tokenizer
 from voicebot.errors import RecognitionError
 from voicebot.speech.base import SAMPLE_RATE, Hints, Transcript
 from voicebot.speech.expected import (
+    SPELLED,
     Rescorer,
     digits_only_suppression,
     first_listed_value,
@@ -83,7 +84,7 @@ class _Request:
     def droppable(self) -> bool:
         """A partial the turn can do without: not one of a spelled value (whose turn would
         wait 1.6 s without it)."""
-        return self.partial and self.expect not in RESCORED
+        return self.partial and self.expect not in SPELLED
 
 
 def _groups(requests: list[_Request]) -> dict[tuple[bool, int], list[int]]:
