@@ -48,23 +48,25 @@ class Kind(StrEnum):
     service is clear: "can I talk to someone in the council tax team" names a topic, but it
     asks for a person, not for one of the topic's services."""
     UNSERVED = "unserved"
-    """A whole sentence whose best reading is out of scope at this score or more, though not
-    surely, while nothing the line serves is routable or out of scope leads everything else by
-    the margin: a request this line does not serve ("I'm after a plumber"). The caller hears
-    what the line can do, not "Sorry, I didn't catch that"."""
+    """A whole sentence that reads as out of scope at this score or more, though not surely,
+    within the margin of everything the line serves (a negative margin: close behind), while
+    what it serves stays under the ceiling: a request this line does not serve ("I'm after a
+    plumber"). The caller hears what the line can do, not "Sorry, I didn't catch that"."""
 
 
 @dataclass(frozen=True)
 class Rule:
     """One threshold: in ``situation``, the best ``kind`` counts when its score reaches
     ``score`` and leads by ``margin``, over its own runner-up (``over="runner"``) or over every
-    other candidate, of both rankings (``over="all"``)."""
+    other candidate, of both rankings (``over="all"``); and, for ``UNSERVED``, when every
+    served candidate stays under ``ceiling``."""
 
     situation: Situation
     kind: Kind
     score: float
     margin: float = 0.0
     over: Literal["runner", "all"] = "runner"
+    ceiling: float = 1.0
 
 
 RULES: tuple[Rule, ...] = (
@@ -77,8 +79,11 @@ RULES: tuple[Rule, ...] = (
     Rule(Situation.OPEN, Kind.OPTION, 0.40),
     Rule(Situation.OPEN, Kind.COMPLETE, 0.72, 0.06),
     Rule(Situation.OPEN, Kind.GLOBAL_UNCLEAR, 0.70, 0.30),
-    # Out of scope when that reading leads every other, of both rankings, at 0.50 or more.
+    # Out of scope when that reading leads every other, of both rankings, at 0.50 or more;
+    # or is within 0.10 of a served reading that is itself unsure (under 0.70): nothing
+    # served is likely and the nearest unserved requests are as near (issue #10, fifth round).
     Rule(Situation.OPEN, Kind.UNSERVED, 0.50, 0.00, "all"),
+    Rule(Situation.OPEN, Kind.UNSERVED, 0.50, -0.10, "all", ceiling=0.70),
     # Answering a question: only a sure request interrupts the answer.
     Rule(Situation.ANSWERING, Kind.GLOBAL, 0.80),
     Rule(Situation.ANSWERING, Kind.SERVICE, 0.78, 0.06),
@@ -117,9 +122,10 @@ def _runner(ranked: Sequence[IntentScore]) -> float:
     return ranked[1].score if len(ranked) > 1 else 0.0
 
 
-WHOLE_SENTENCE = 4
+WHOLE_SENTENCE = 3
 """Words in a sentence long enough to judge as unserved: fewer ("my bin", "erm yes") is a
-fragment, better met with a clarifying question."""
+fragment, better met with a clarifying question. Three is enough for a request ("book a
+taxi"); "my council tax" reads nearer a service than anything unserved."""
 
 
 def request(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
@@ -151,20 +157,22 @@ def request(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
 
 def _unserved(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
               situation: Situation, words: int) -> Request | None:
-    """Out of scope when a whole sentence reads best as out of scope, and likely enough, while
-    nothing the line serves reaches the score that would route it, or out of scope leads it.
+    """Out of scope when a whole sentence reads as out of scope, likely enough, and leads what
+    the line serves, or is close behind it while that is itself unsure.
 
-    The second way came with the bank of out-of-scope examples (issue #10, fourth round):
-    with anchors near most things a council does elsewhere, a reading nearer them than anything
-    served is evidence, not only the absence of a match."""
-    if words < WHOLE_SENTENCE or not services or services[0].intent != OUT_OF_SCOPE:
+    With anchors near most things a council does elsewhere (issue #10, fourth round), a
+    reading near them is evidence, not only the absence of a match; and a request near both
+    an unserved anchor and, no more surely, a served intent ("I want a refund from Argos":
+    paying, or shopping) is more often unserved than a service said vaguely (fifth round)."""
+    unserved = next((s.score for s in services if s.intent == OUT_OF_SCOPE), 0.0)
+    if words < WHOLE_SENTENCE or not unserved:
         return None
-    served = max((s.score for s in (*globals_, *services[1:])), default=0.0)
-    routable = min((r.score for r in rules(situation, Kind.SERVICE)), default=1.0)
-    best = services[0].score
+    served = max((s.score for s in (*globals_, *services) if s.intent != OUT_OF_SCOPE),
+                 default=0.0)
     for rule in rules(situation, Kind.UNSERVED):
-        if best >= rule.score and (served < routable or best - served >= rule.margin):
-            return Request("out_of_scope", OUT_OF_SCOPE, best)
+        if unserved >= rule.score and unserved - served >= rule.margin \
+                and served < rule.ceiling:
+            return Request("out_of_scope", OUT_OF_SCOPE, unserved)
     return None
 
 

@@ -32,6 +32,7 @@ from voicebot.flows.schema import SlotDef
 from voicebot.flows.slots import Parsed, parse_slot, slot_complete
 from voicebot.flows.state import OPEN_MODES, Mode
 from voicebot.language.digits import correct, spoken_digits
+from voicebot.language.fillers import core_request
 from voicebot.language.intents import IntentScore, content, tokens
 from voicebot.language.spoken import changes_mind, normalise, yes_or_no
 
@@ -131,7 +132,9 @@ def read(turn: CallerTurn, question: Question, flows: FlowSet,
     ranked_globals = tuple(flows.globals.rank(text, heard[1:])) if spoken else ()
     ranked = tuple(flows.router.rank(text, heard[1:])) if spoken else ()
     slot, value = _value(question, heard, flows, council, keyed)
-    sentence = 0 if value is not None and value.value is not None else len(tokens(text))
+    # The request's own words: "it's about my account" is the fragment "my account".
+    sentence = (0 if value is not None and value.value is not None
+                else len(tokens(core_request(text))))
     found = request(ranked_globals, ranked, situation, sentence) if spoken else None
     if keyed and text == KEY_FOR_A_PERSON and (value is None or value.value is None):
         found = Request("global", "agent", 1.0)
