@@ -47,6 +47,10 @@ class Kind(StrEnum):
     """A global request (a person, the menu) well ahead of the other globals, taken when no
     service is clear: "can I talk to someone in the council tax team" names a topic, but it
     asks for a person, not for one of the topic's services."""
+    GLOBAL_OVER_UNSERVED = "global_over_unserved"
+    """A likely global request (a person, to hear it again) taken though an out-of-scope
+    reading is as near or a little nearer: "one more time please" is near "what time is it
+    please", but a request that works anywhere is served here."""
     UNSERVED = "unserved"
     """A whole sentence that reads as out of scope at this score or more, though not surely,
     within the margin of everything the line serves (a negative margin: close behind), while
@@ -83,6 +87,7 @@ RULES: tuple[Rule, ...] = (
     # or is within 0.10 of a served reading that is itself unsure (under 0.70): nothing
     # served is likely and the nearest unserved requests are as near (issue #10, fifth round).
     Rule(Situation.OPEN, Kind.UNSERVED, 0.50, 0.00, "all"),
+    Rule(Situation.OPEN, Kind.GLOBAL_OVER_UNSERVED, 0.62, -0.06, "all"),
     Rule(Situation.OPEN, Kind.UNSERVED, 0.50, -0.10, "all", ceiling=0.70),
     # Answering a question: only a sure request interrupts the answer.
     Rule(Situation.ANSWERING, Kind.GLOBAL, 0.80),
@@ -134,6 +139,16 @@ def request(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
 
     ``words``: how many words were said (0: not known), for recognising an unserved request.
     """
+    found = _request(globals_, services, situation, words)
+    if found is not None and found.kind == "out_of_scope" and globals_:
+        for rule in rules(situation, Kind.GLOBAL_OVER_UNSERVED):
+            if _passes(rule, globals_[0], found.score, 0.0):
+                return Request("global", globals_[0].intent, globals_[0].score)
+    return found
+
+
+def _request(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
+             situation: Situation, words: int) -> Request | None:
     best_service = services[0].score if services else 0.0
     if globals_:
         best = globals_[0]
