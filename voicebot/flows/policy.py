@@ -178,9 +178,12 @@ def _unserved(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
     With anchors near most things a council does elsewhere (issue #10, fourth round), a
     reading near them is evidence, not only the absence of a match; and a request near both
     an unserved anchor and, no more surely, a served intent ("I want a refund from Argos":
-    paying, or shopping) is more often unserved than a service said vaguely (fifth round)."""
+    paying, or shopping) is more often unserved than a service said vaguely (fifth round).
+    Not when two served readings are ahead: "the bin men have been and mine's still full"
+    near both bin services is about bins, however unsure which."""
     unserved = next((s.score for s in services if s.intent == OUT_OF_SCOPE), 0.0)
-    if words < WHOLE_SENTENCE or not unserved:
+    ahead = sum(s.score > unserved for s in services if s.intent != OUT_OF_SCOPE)
+    if words < WHOLE_SENTENCE or not unserved or ahead > 1:
         return None
     served = max((s.score for s in (*globals_, *services) if s.intent != OUT_OF_SCOPE),
                  default=0.0)

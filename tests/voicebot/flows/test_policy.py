@@ -81,7 +81,10 @@ UNSERVED = [
      ("out_of_scope", "out_of_scope")),
     (6, [("agent", 0.51)], [("council_tax_pay", 0.61), ("out_of_scope", 0.59)],
      ("out_of_scope", "out_of_scope")),
-    # ... but not behind a likely one, nor far behind, nor when itself unlikely.
+    # ... but not behind a likely one, nor behind two served readings, nor far behind, nor
+    # when itself unlikely.
+    (6, [("agent", 0.3)], [("missed_bin", 0.69), ("bin_day", 0.67), ("out_of_scope", 0.59)],
+     None),
     (6, [("agent", 0.3)], [("missed_bin", 0.71), ("bin_day", 0.69), ("out_of_scope", 0.69)],
      None),
     (6, [("agent", 0.3)], [("bin_day", 0.61), ("homeless_tonight", 0.58),

@@ -125,6 +125,15 @@ def test_a_vague_request_in_a_few_words_is_not_out_of_scope(shipped: FlowSet) ->
     assert at_the_menu(shipped, "it's about my account") == "none"
 
 
+def test_a_rambling_request_near_two_served_intents_is_not_out_of_scope(
+        shipped: FlowSet) -> None:
+    """Near both bin services, and a little less near an unserved anchor: about bins (a
+    clarifying question at worst), not "I can't help with that"."""
+    said = ("hiya love, it's Maureen from number twelve, the bin men have been and gone and "
+            "mine's still full to the brim")
+    assert at_the_menu(shipped, said) in {"missed_bin", "none"}
+
+
 def test_the_sentence_model_is_given_the_request_without_its_preamble(shipped: FlowSet) -> None:
     said = "um, hello there, I'm ringing because, er, the glass box was left behind"
     embedder = shipped.router.embedder
