@@ -50,7 +50,8 @@ class Kind(StrEnum):
     GLOBAL_OVER_UNSERVED = "global_over_unserved"
     """A likely global request (a person, to hear it again) taken though an out-of-scope
     reading is as near or a little nearer: "one more time please" is near "what time is it
-    please", but a request that works anywhere is served here."""
+    please", but a request that works anywhere is served here. Only a little: "put me
+    through to the gas board" asks for a person somewhere else."""
     UNSERVED = "unserved"
     """A whole sentence that reads as out of scope at this score or more, though not surely,
     within the margin of everything the line serves (a negative margin: close behind), while
@@ -87,7 +88,7 @@ RULES: tuple[Rule, ...] = (
     # or is within 0.10 of a served reading that is itself unsure (under 0.70): nothing
     # served is likely and the nearest unserved requests are as near (issue #10, fifth round).
     Rule(Situation.OPEN, Kind.UNSERVED, 0.50, 0.00, "all"),
-    Rule(Situation.OPEN, Kind.GLOBAL_OVER_UNSERVED, 0.62, -0.06, "all"),
+    Rule(Situation.OPEN, Kind.GLOBAL_OVER_UNSERVED, 0.62, -0.03, "all"),
     Rule(Situation.OPEN, Kind.UNSERVED, 0.50, -0.10, "all", ceiling=0.70),
     # Answering a question: only a sure request interrupts the answer.
     Rule(Situation.ANSWERING, Kind.GLOBAL, 0.80),

@@ -100,12 +100,15 @@ GLOBAL_OVER_UNSERVED = [
     # near ("one more time please" near "what time is it please").
     (5, [("repeat", 0.64), ("agent", 0.57)], [("out_of_scope", 0.65), ("council_tax_pay", 0.55)],
      ("global", "repeat")),
-    (5, [("agent", 0.63)], [("out_of_scope", 0.68), ("bin_day", 0.3)], ("global", "agent")),
+    (5, [("agent", 0.63)], [("out_of_scope", 0.65), ("bin_day", 0.3)], ("global", "agent")),
     (6, [("agent", 0.62)], [("out_of_scope", 0.58), ("bin_day", 0.3)], ("global", "agent")),
     # ... but not an unlikely one, nor one well behind.
-    (5, [("repeat", 0.60)], [("out_of_scope", 0.65), ("council_tax_pay", 0.55)],
+    (5, [("repeat", 0.60)], [("out_of_scope", 0.62), ("council_tax_pay", 0.55)],
      ("out_of_scope", "out_of_scope")),
     (5, [("agent", 0.64)], [("out_of_scope", 0.71), ("bin_day", 0.3)],
+     ("out_of_scope", "out_of_scope")),
+    # "can you put me through to the gas board": a person, but somewhere else.
+    (5, [("agent", 0.70)], [("out_of_scope", 0.74), ("council_tax_pay", 0.34)],
      ("out_of_scope", "out_of_scope")),
 ]
 

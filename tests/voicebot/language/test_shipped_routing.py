@@ -94,6 +94,11 @@ FIFTH_ROUND = [
     ("there's water pouring out of the light fitting in the hall", "housing_repair_emergency"),
     ("somebody's smashed the back door in and it won't close", "housing_repair_emergency"),
     ("say that one more time for me", "repeat"),
+    # A move's keywords no longer claim rent or looking for a care home ("rented" heard in
+    # "rent"); a person asked for somewhere else is that somewhere else.
+    ("hiya, yeah, it's about my rent, I'm a bit behind this month", "out_of_scope"),
+    ("can you put me through to the gas board", "out_of_scope"),
+    ("I'm renting a flat from next week, do I need to tell you", "council_tax_move"),
 ]
 
 
