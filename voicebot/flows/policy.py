@@ -50,8 +50,9 @@ class Kind(StrEnum):
     GLOBAL_OVER_UNSERVED = "global_over_unserved"
     """A likely global request (a person, to hear it again) taken though an out-of-scope
     reading is as near or a little nearer: "one more time please" is near "what time is it
-    please", but a request that works anywhere is served here. Only a little: "put me
-    through to the gas board" asks for a person somewhere else."""
+    please", but a request that works anywhere is served here. Only a little, and not a
+    person: "put me through to the gas board", "where's the council office" ask for someone
+    somewhere else."""
     UNSERVED = "unserved"
     """A whole sentence that reads as out of scope at this score or more, though not surely,
     within the margin of everything the line serves (a negative margin: close behind), while
@@ -128,6 +129,9 @@ def _runner(ranked: Sequence[IntentScore]) -> float:
     return ranked[1].score if len(ranked) > 1 else 0.0
 
 
+A_PERSON = "agent"
+"""The global request for a person, which an out-of-scope reading as near does not yield to."""
+
 WHOLE_SENTENCE = 3
 """Words in a sentence long enough to judge as unserved: fewer ("my bin", "erm yes") is a
 fragment, better met with a clarifying question. Three is enough for a request ("book a
@@ -141,7 +145,8 @@ def request(globals_: Sequence[IntentScore], services: Sequence[IntentScore],
     ``words``: how many words were said (0: not known), for recognising an unserved request.
     """
     found = _request(globals_, services, situation, words)
-    if found is not None and found.kind == "out_of_scope" and globals_:
+    if found is not None and found.kind == "out_of_scope" and globals_ \
+            and globals_[0].intent != A_PERSON:
         for rule in rules(situation, Kind.GLOBAL_OVER_UNSERVED):
             if _passes(rule, globals_[0], found.score, 0.0):
                 return Request("global", globals_[0].intent, globals_[0].score)

@@ -81,6 +81,8 @@ UNSERVED = [
      ("out_of_scope", "out_of_scope")),
     (6, [("agent", 0.51)], [("council_tax_pay", 0.61), ("out_of_scope", 0.59)],
      ("out_of_scope", "out_of_scope")),
+    (6, [("agent", 0.62)], [("out_of_scope", 0.58), ("bin_day", 0.3)],
+     ("out_of_scope", "out_of_scope")),
     # ... but not behind a likely one, nor behind two served readings, nor far behind, nor
     # when itself unlikely.
     (6, [("agent", 0.3)], [("missed_bin", 0.69), ("bin_day", 0.67), ("out_of_scope", 0.59)],
@@ -100,14 +102,15 @@ GLOBAL_OVER_UNSERVED = [
     # near ("one more time please" near "what time is it please").
     (5, [("repeat", 0.64), ("agent", 0.57)], [("out_of_scope", 0.65), ("council_tax_pay", 0.55)],
      ("global", "repeat")),
-    (5, [("agent", 0.63)], [("out_of_scope", 0.65), ("bin_day", 0.3)], ("global", "agent")),
-    (6, [("agent", 0.62)], [("out_of_scope", 0.58), ("bin_day", 0.3)], ("global", "agent")),
-    # ... but not an unlikely one, nor one well behind.
+    (5, [("menu", 0.63)], [("out_of_scope", 0.65), ("bin_day", 0.3)], ("global", "menu")),
+    # ... but not an unlikely one, nor one well behind, nor a person as near as an unserved
+    # request ("where's the council office", "put me through to the gas board").
     (5, [("repeat", 0.60)], [("out_of_scope", 0.62), ("council_tax_pay", 0.55)],
      ("out_of_scope", "out_of_scope")),
-    (5, [("agent", 0.64)], [("out_of_scope", 0.71), ("bin_day", 0.3)],
+    (5, [("goodbye", 0.64)], [("out_of_scope", 0.71), ("bin_day", 0.3)],
      ("out_of_scope", "out_of_scope")),
-    # "can you put me through to the gas board": a person, but somewhere else.
+    (5, [("agent", 0.71)], [("out_of_scope", 0.72), ("council_tax_move", 0.67)],
+     ("out_of_scope", "out_of_scope")),
     (5, [("agent", 0.70)], [("out_of_scope", 0.74), ("council_tax_pay", 0.34)],
      ("out_of_scope", "out_of_scope")),
 ]

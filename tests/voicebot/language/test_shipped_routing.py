@@ -98,6 +98,7 @@ FIFTH_ROUND = [
     # "rent"); a person asked for somewhere else is that somewhere else.
     ("hiya, yeah, it's about my rent, I'm a bit behind this month", "out_of_scope"),
     ("can you put me through to the gas board", "out_of_scope"),
+    ("what's the council's email address", "out_of_scope"),
     ("I'm renting a flat from next week, do I need to tell you", "council_tax_move"),
     # Emergencies in words the bank did not have: no heat with a baby, sleeping in a car.
     ("I've got no heating or hot water and I've a newborn baby", "housing_repair_emergency"),
