@@ -35,7 +35,8 @@ from voicebot.call.timing import TurnTiming
 from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
-from voicebot.speech.expected import SPELLED, heard_as_one_of, value_piece
+from voicebot.speech.doubt import held_words
+from voicebot.speech.expected import SPELLED, heard_as_one_of
 from voicebot.speech.level import NoiseFloor, VadGain, level_dbfs
 from voicebot.speech.sentence import reads_finished
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
@@ -51,8 +52,6 @@ TAIL_SECONDS = 0.2
 """Silence kept after the last voiced window: Whisper ends words better with a little tail."""
 MAX_PAUSE_SECONDS = 0.4
 """Longest pause kept inside a turn's audio; the rest of a longer one is cut out."""
-DOUBT_NO_SPEECH = 0.5
-"""Whisper's no-speech probability above which a doubtful stretch is taken for no words."""
 LATE_DECODE_SECONDS = 0.5
 """While a spelled value waits out its long pause with no usable partial, the turn's own decode
 starts this long before the pause would end the turn, so its transcript is ready when it does."""
@@ -211,11 +210,10 @@ class Listener:
         if task.cancelled() or task.exception() is not None or self._turn.speaking:
             return
         transcript = task.result()
-        said = transcript.heard_as or transcript.text
-        confirmed = transcript.heard and transcript.no_speech_probability <= DOUBT_NO_SPEECH and (
-            value_piece(said, self._hints.expect) or self._whole(transcript))
-        _LOGGER.debug("call %s: doubtful stretch %r confirmed=%s", self._sid, transcript.text,
-                      confirmed)
+        confirmed = held_words(transcript, self._hints.expect, self._whole(transcript))
+        _LOGGER.debug("call %s: doubtful stretch %r (no speech %.2f, confidence %.2f) "
+                      "confirmed=%s", self._sid, transcript.text,
+                      transcript.no_speech_probability, transcript.confidence, confirmed)
         if confirmed:
             self._resume(task)
 
