@@ -110,8 +110,9 @@ async def hear(vad: Vad, recognizer: Recognizer, frames: list[bytes | None],
     hearing = Hearing()
 
     def on_event(event: CallEvent) -> None:
-        if event.type is CallEventType.SPEECH_START:
-            hearing.turns.append(Turn(clock.now))
+        if event.type is CallEventType.SPEECH_START:  # a doubtful stretch began ``since`` ago
+            since = event.data.get("since", 0.0)
+            hearing.turns.append(Turn(clock.now - (since if isinstance(since, float) else 0.0)))
         elif event.type is CallEventType.TURN_END and hearing.turns:
             hearing.turns[-1].ended = clock.now
 

@@ -155,13 +155,36 @@ def _sounds(audio: np.ndarray) -> np.ndarray:
     return np.flatnonzero(power >= power.max() * 10 ** -3.5) * step
 
 
+def _body_sound(kind: str, seed: int, rng: np.random.Generator) -> np.ndarray:
+    """A breath, a cough or a thud, 0.15-0.5 s: sounds that are not words but that
+    the VAD (and Whisper, primed with what the question expects) may take for a short one."""
+    size = int(RATE * (0.15 + 0.05 * (seed % 8)))
+    t = np.arange(size) / RATE
+    swell = np.sin(np.linspace(0.0, np.pi, size)) ** 2
+    white = rng.standard_normal(size)
+    if kind == "breath":
+        return at_level(band(np.convolve(white, np.ones(6) / 6, mode="same") * swell), -30.0)
+    if kind == "cough":
+        rumble = 0.5 * np.sin(2 * np.pi * (120 + 7 * seed) * t) * np.exp(-8 * t)
+        return at_level(band(white * np.exp(-12 * t) + rumble), -18.0)
+    if kind == "thud":
+        return at_level(band(np.sin(2 * np.pi * 60 * t) * np.exp(-20 * t)
+                             + 0.2 * white * np.exp(-30 * t)), -15.0)
+    raise ValueError(f"no such sound: {kind}")
+
+
 def _silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * RATE), dtype=np.float32)
 
 
+SOUNDS = ("burst", "click", "beep", "breath", "cough", "thud")
+"""What ``noise_only`` can put on a line."""
+
+
 def noise_only(kind: str, seed: int) -> OnTheLine:
-    """A line with no speech on it, only a sound a caller's line makes: a ``burst`` of rustle
-    (0.1-0.4 s at speech level), a ``click``, a ``beep`` (a keypad tone), after 3 s of hiss."""
+    """A line with no speech on it, only a sound a caller's line makes, after 3 s of hiss: a
+    ``burst`` of rustle (0.1-0.4 s at speech level), a ``click``, a ``beep`` (a keypad tone),
+    a ``breath``, a ``cough`` or a ``thud`` (a door)."""
     rng = np.random.default_rng(seed)
     lead = _silence(3.0)
     if kind == "burst":
@@ -169,10 +192,12 @@ def noise_only(kind: str, seed: int) -> OnTheLine:
     elif kind == "click":
         sound = np.zeros(int(0.02 * RATE), dtype=np.float32)
         sound[:8] = 0.5 * np.sign(rng.standard_normal(8))
-    else:
+    elif kind == "beep":
         t = np.arange(int(0.2 * RATE)) / RATE
         sound = (0.1 * (np.sin(2 * np.pi * 697 * t) + np.sin(2 * np.pi * 1209 * t))).astype(
             np.float32)
+    else:
+        sound = _body_sound(kind, seed, rng)
     line = np.concatenate([lead, sound, _silence(TRAIL)])
     line += background(line.size, Condition("hiss"), 0.1, rng)
     pcm = ulaw_to_pcm16(pcm16_to_ulaw(float_to_pcm16(np.clip(line, -1.0, 1.0))))

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.callers import CACHE, VOICES, Utterance, real_recordings, synthetic
 from bench.hearing import hear
-from bench.line import CONDITIONS, Condition, noise_only, on_the_line
+from bench.line import CONDITIONS, SOUNDS, Condition, noise_only, on_the_line
 from bench.questions import hints_by_kind
 from bench.scoring import score
 from voicebot.config import load_settings
@@ -156,18 +156,22 @@ def report(rows: list[dict[str, object]]) -> None:
 
 
 async def false_starts(engines: SpeechEngines) -> None:
-    """Lines with no speech, only a burst of rustle, a click or a keypad tone: any turn that
-    starts on them is a false start (a false barge-in, when the bot is speaking)."""
-    hints = (await hints_by_kind({"request"}))["request"]
+    """Lines with no speech, only rustle, a click, a keypad tone, a breath, a cough or a thud,
+    under every kind of question (the recogniser is asked about loud stretches the VAD
+    doubts, primed with what the question expects): any turn that starts on them is a false
+    start (a false barge-in, when the bot is speaking)."""
+    hints = await hints_by_kind({"request", "yes_no", "postcode", "account"})
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for kind in ("burst", "click", "beep"):
+    for kind in SOUNDS:
         for seed in range(8):
-            hearing = await hear(engines.vad, engines.recognizer, noise_only(kind, seed).frames,
-                                 hints)
-            counts[kind][0] += len(hearing.turns)
-            counts[kind][1] += 1
-    print("\nFalse starts on lines with no speech: " + ", ".join(
-        f"{kind} {started}/{lines}" for kind, (started, lines) in counts.items()))
+            for hint in hints.values():
+                hearing = await hear(engines.vad, engines.recognizer,
+                                     noise_only(kind, seed).frames, hint)
+                counts[kind][0] += len(hearing.turns)
+                counts[kind][1] += 1
+    print("\nFalse starts on lines with no speech (asked for a request, yes or no, a postcode, "
+          "an account number): " + ", ".join(
+              f"{kind} {started}/{lines}" for kind, (started, lines) in counts.items()))
 
 
 async def main() -> None:

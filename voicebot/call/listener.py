@@ -35,6 +35,7 @@ from voicebot.call.timing import TurnTiming
 from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
+from voicebot.speech.doubt import held_words
 from voicebot.speech.expected import SPELLED, heard_as_one_of
 from voicebot.speech.level import NoiseFloor, VadGain, level_dbfs
 from voicebot.speech.sentence import reads_finished
@@ -124,6 +125,10 @@ class Listener:
         self._late_at = -1
         self._results: asyncio.Queue[Result] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._windows = 0
+        """Windows heard so far: where in the call a doubtful stretch lies."""
+        self._doubt: asyncio.Task[Transcript] | None = None
+        self._doubt_from = self._doubt_to = 0
 
     def expect(self, hints: Hints) -> None:
         """What the dialogue is asking for now: biases recognition and the end of turn."""
@@ -141,6 +146,7 @@ class Listener:
         self._events(CallEvent(kind, self._sid, dict(data)))
 
     def _window(self, window: np.ndarray) -> None:
+        self._windows += 1
         level = level_dbfs(window)
         loud = self._floor.loud(level, self._window_seconds)
         probability = self._vad.probability(
@@ -161,6 +167,8 @@ class Listener:
             self._quiet.append(len(self._utterance) - 1)
         if signal is TurnSignal.STARTED:
             self._start_turn()
+        elif signal is TurnSignal.DOUBTFUL:
+            self._check_doubtful()
         elif signal is not None:
             self._finish(signal)
         elif self._turn.wants_partial and self._partial_at != self._voiced_end:
@@ -177,6 +185,51 @@ class Listener:
         self._voiced_end = len(self._utterance)
         self._preroll.clear()
         self._emit(CallEventType.SPEECH_START)
+        self._results.put_nowait(SpeechStarted())
+
+    def _check_doubtful(self) -> None:
+        """Ask the recogniser whether a loud stretch the VAD was unsure of held words."""
+        if self._hints.is_complete is None or (self._doubt is not None and not self._doubt.done()):
+            return
+        seconds = self._window_seconds
+        lead = self._turn.doubtful_age + PREROLL_SECONDS
+        kept = min(len(self._preroll), math.ceil(lead / seconds))
+        after = max(0, int(self._turn.doubtful_pause / seconds) - int(TAIL_SECONDS / seconds))
+        self._doubt_from = self._windows - kept
+        self._doubt_to = self._windows - int(self._turn.doubtful_pause / seconds)
+        windows = list(self._preroll)[len(self._preroll) - kept : len(self._preroll) - after]
+        if not windows:
+            return
+        self._doubt = asyncio.create_task(
+            self._recognizer.transcribe(np.concatenate(windows), self._hints))
+        self._doubt.add_done_callback(self._judge_doubtful)
+
+    def _judge_doubtful(self, task: asyncio.Task[Transcript]) -> None:
+        """Words that answer the question (or a piece of a value being spelled) make the
+        doubtful stretch a turn after all, with this decode as its transcript so far."""
+        if task.cancelled() or task.exception() is not None or self._turn.speaking:
+            return
+        transcript = task.result()
+        confirmed = held_words(transcript, self._hints.expect, self._whole(transcript))
+        _LOGGER.debug("call %s: doubtful stretch %r (no speech %.2f, confidence %.2f) "
+                      "confirmed=%s", self._sid, transcript.text,
+                      transcript.no_speech_probability, transcript.confidence, confirmed)
+        if confirmed:
+            self._resume(task)
+
+    def _resume(self, task: asyncio.Task[Transcript]) -> None:
+        first = max(self._doubt_from, self._windows - len(self._preroll))
+        self._utterance = list(self._preroll)[first - (self._windows - len(self._preroll)) :]
+        self._voiced_end = max(1, self._doubt_to - first)
+        self._quiet = list(range(self._voiced_end, len(self._utterance)))
+        self._preroll.clear()
+        seconds = self._window_seconds
+        self._turn.resume(len(self._utterance) * seconds,
+                          (len(self._utterance) - self._voiced_end) * seconds)
+        self._partial, self._partial_at = task, self._voiced_end
+        self._judge_partial(task, self._voiced_end)
+        began = (self._windows - self._doubt_from) * seconds - PREROLL_SECONDS
+        self._emit(CallEventType.SPEECH_START, doubtful=True, since=round(max(began, 0.0), 3))
         self._results.put_nowait(SpeechStarted())
 
     def _spelling(self) -> bool:
@@ -312,6 +365,7 @@ class Listener:
     def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        if self._partial is not None:
-            self._partial.cancel()
+        for pending in (self._partial, self._doubt):
+            if pending is not None:
+                pending.cancel()
 

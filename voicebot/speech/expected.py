@@ -107,6 +107,17 @@ def whole_shaped(text: str, expect: str | None) -> bool:
     return expect != "postcode" or find_postcode(text) is not None
 
 
+def value_piece(text: str, expect: str | None) -> bool:
+    """Whether the words are only a piece of a spelled value of the expected kind ("nine",
+    "L S six", "two Q T"): what a caller says between pauses while spelling one out."""
+    said = compact(text)
+    if expect == "account":
+        return said.isdigit()
+    if expect == "postcode":
+        return 0 < len(said) <= 7 and any(c.isdigit() for c in said)
+    return False
+
+
 def heard_as_one_of(heard: str, put_right: str, candidates: Sequence[str],
                     expect: str | None) -> bool:
     """Whether what Whisper heard says one of the values, or (a postcode) a whole one that

@@ -10,6 +10,13 @@ first syllable, or letters spelled one by one, still add up to speech, while a c
 cough does not. ``onset_age`` says how long ago the evidence began (or evidence forgotten in
 a pause just before: a lone "It's"), so the listener can keep the audio from there on.
 
+Some voices never convince the VAD: a fast "No.", a clipped "Eight." on a poor line can score
+0.1-0.45 in every window while standing well clear of the line's noise. Such a *doubtful*
+stretch (loud for at least ``doubtful_speech`` but too little evidence to start a turn) is
+reported when it ends (``DOUBTFUL``, with ``doubtful_age`` and ``doubtful_pause``), so the
+listener can ask the recogniser whether it held words that answer the question; if it did,
+``resume`` makes it a turn after all. Nothing starts (and nobody is barged in on) until then.
+
 The end of a turn is adaptive: a short pause ends it once what was heard already answers the
 question (a whole postcode, a yes); a long one while the caller is spelling out a value that is
 not yet whole ("L S six ... two Q T"); a shorter one than normal when the words, though no
@@ -27,6 +34,7 @@ class TurnSignal(StrEnum):
     STARTED = "started"
     ENDED = "ended"
     CAPPED = "capped"
+    DOUBTFUL = "doubtful"
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,12 @@ class TurnOptions:
     partial_after: float = 0.15
     """Pause after which a partial transcript is worth making, to learn if it is complete."""
     max_turn: float = 15.0
+    trace_threshold: float = 0.05
+    """A loud window scoring at least this counts towards a doubtful stretch."""
+    doubtful_speech: float = 0.12
+    """Loud seconds a doubtful stretch needs to be worth asking the recogniser about."""
+    doubtful_longest: float = 2.0
+    """A doubtful stretch longer than this is background (a television), not a short answer."""
 
 
 class EndOfTurn:
@@ -83,6 +97,11 @@ class EndOfTurn:
         self._gap = 0.0
         self._forgotten: float | None = None
         """Seconds since forgotten evidence began, while within ``recall``."""
+        self._doubt_loud = self._doubt_age = self._doubt_quiet = 0.0
+        self.doubtful_age = 0.0
+        """Seconds since the doubtful stretch last reported began."""
+        self.doubtful_pause = 0.0
+        """Seconds since that stretch's last loud window."""
 
     def step(
         self,
@@ -103,7 +122,8 @@ class EndOfTurn:
         weight = self._weight(probability, loud)
         self.voice = weight > 0.0
         if not self.speaking:
-            return self._onset(weight, probability, seconds)
+            doubtful = self._doubt(probability, seconds, loud)
+            return self._onset(weight, probability, seconds) or doubtful
         options = self.options
         self.length += seconds
         if probability >= options.speech_threshold:
@@ -146,6 +166,32 @@ class EndOfTurn:
                 self._forgotten = self.onset_age
                 self._evidence, self._sure, self.onset_age = 0.0, False, 0.0
         return None
+
+    def _doubt(self, probability: float, seconds: float, loud: bool) -> TurnSignal | None:
+        """Follow a loud stretch the VAD is unsure of; DOUBTFUL once it has ended."""
+        if loud and probability >= self.options.trace_threshold:
+            self._doubt_loud += seconds
+            self._doubt_quiet = 0.0
+        elif self._doubt_loud > 0.0:
+            self._doubt_quiet += seconds
+        if self._doubt_loud > 0.0:
+            self._doubt_age += seconds
+        if self._doubt_loud == 0.0 or self._doubt_quiet < self.options.onset_gap:
+            return None
+        worth = (self._doubt_loud >= self.options.doubtful_speech - 1e-9
+                 and self._doubt_age - self._doubt_quiet <= self.options.doubtful_longest)
+        self.doubtful_age, self.doubtful_pause = self._doubt_age, self._doubt_quiet
+        self._doubt_loud = self._doubt_age = self._doubt_quiet = 0.0
+        return TurnSignal.DOUBTFUL if worth else None
+
+    def resume(self, age: float, pause: float) -> None:
+        """A doubtful stretch that began ``age`` s ago, and was last loud ``pause`` s ago, held
+        words after all: it is a turn, in its pause, from now on."""
+        self.reset()
+        self.speaking = True
+        self.length = age
+        self.voiced = max(age - pause, 0.0)
+        self.pause = pause
 
     def _weight(self, probability: float, loud: bool) -> float:
         options = self.options

@@ -16,6 +16,7 @@ from voicebot.speech.expected import (
     embed,
     first_listed_value,
     heard_as_one_of,
+    value_piece,
     whole_shaped,
     without_remnants,
 )
@@ -142,3 +143,11 @@ def test_a_postcode_put_right_counts_as_heard_only_from_a_character_away() -> No
     assert not heard_as_one_of("M14 4B, M14 4B,", "M14 5RN,", POSTCODES, "postcode")
     assert not heard_as_one_of("SK4, LS6 4", "BS3 4HG", POSTCODES, "postcode")
     assert not heard_as_one_of("LF6 2QT", "LS6 2QT", POSTCODES, "account")
+
+
+def test_a_piece_of_a_spelled_value_is_only_its_digits_and_letters() -> None:
+    assert value_piece("Nine.", "account") and value_piece("oh, four", "account")
+    assert not value_piece("Thank you.", "account") and not value_piece("my account", "account")
+    assert value_piece("L S six", "postcode") and value_piece("2QT", "postcode")
+    assert not value_piece("Bye.", "postcode") and not value_piece("LS6 2QT and more", "postcode")
+    assert not value_piece("nine", None)

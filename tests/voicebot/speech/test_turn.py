@@ -157,3 +157,39 @@ def test_words_that_read_as_a_finished_sentence_end_the_turn_sooner() -> None:
         ended[name] = steps * 0.032
     assert options.sentence_silence - 0.04 <= ended["finished"] <= options.sentence_silence
     assert ended["unsure"] >= options.end_silence - 0.04
+
+
+def loud_steps(turn: EndOfTurn, probs: list[float], louds: list[bool]
+               ) -> list[tuple[int, TurnSignal]]:
+    return [(i, s) for i, (p, loud) in enumerate(zip(probs, louds, strict=True))
+            if (s := turn.step(p, W, loud=loud)) is not None]
+
+
+def test_a_loud_stretch_the_vad_doubts_is_reported_once_it_ends() -> None:
+    """A fast "No." at 0.1-0.2 in every window never adds up to a turn; it is reported so
+    the recogniser can be asked, with how long ago it began and ended."""
+    turn = EndOfTurn()
+    probs = [0.02] * 5 + [0.12, 0.2, 0.14, 0.1, 0.12, 0.1] + [0.02] * 20
+    louds = [False] * 5 + [True] * 6 + [False] * 20
+    assert loud_steps(turn, probs, louds) == [(20, TurnSignal.DOUBTFUL)]  # 10 quiet >= 0.3 s
+    assert abs(turn.doubtful_age - 16 * W) < 1e-9
+    assert abs(turn.doubtful_pause - 10 * W) < 1e-9
+
+
+def test_no_doubt_about_quiet_windows_a_click_or_a_long_background() -> None:
+    quiet = [0.2] * 6 + [0.02] * 20
+    assert loud_steps(EndOfTurn(), quiet, [False] * 26) == []  # not above the line's floor
+    click = [0.2] * 3 + [0.02] * 20
+    assert loud_steps(EndOfTurn(), click, [True] * 3 + [False] * 20) == []  # under 0.12 s
+    television = [0.1] * 80 + [0.02] * 20
+    assert loud_steps(EndOfTurn(), television, [True] * 80 + [False] * 20) == []  # over 2 s
+    tone = [0.01] * 10 + [0.01] * 20
+    assert loud_steps(EndOfTurn(), tone, [True] * 10 + [False] * 20) == []  # no trace of voice
+
+
+def test_a_doubtful_stretch_that_held_words_resumes_as_a_turn_in_its_pause() -> None:
+    turn = EndOfTurn()
+    turn.resume(age=0.8, pause=0.5)
+    assert turn.speaking and abs(turn.pause - 0.5) < 1e-9 and abs(turn.voiced - 0.3) < 1e-9
+    assert turn.step(0.02, W) is None  # the normal pause (0.7 s) is not over yet
+    assert turn.step(0.02, W, complete=True) is TurnSignal.ENDED  # a whole answer: over
