@@ -89,8 +89,9 @@ RULES: tuple[Rule, ...] = (
     # or is within 0.10 of a served reading that is itself unsure (under 0.70): nothing
     # served is likely and the nearest unserved requests are as near (issue #10, fifth round).
     Rule(Situation.OPEN, Kind.UNSERVED, 0.50, 0.00, "all"),
-    Rule(Situation.OPEN, Kind.GLOBAL_OVER_UNSERVED, 0.62, -0.03, "all"),
     Rule(Situation.OPEN, Kind.UNSERVED, 0.50, -0.10, "all", ceiling=0.70),
+    # ... unless a likely global request (not a person) is within 0.03 of it.
+    Rule(Situation.OPEN, Kind.GLOBAL_OVER_UNSERVED, 0.62, -0.03, "all"),
     # Answering a question: only a sure request interrupts the answer.
     Rule(Situation.ANSWERING, Kind.GLOBAL, 0.80),
     Rule(Situation.ANSWERING, Kind.SERVICE, 0.78, 0.06),
