@@ -74,6 +74,9 @@ class TurnOptions:
     """Loud seconds a doubtful stretch needs to be worth asking the recogniser about."""
     doubtful_longest: float = 2.0
     """A doubtful stretch longer than this is background (a television), not a short answer."""
+    doubtful_after_turn: float = 1.0
+    """A doubtful stretch beginning this soon after a turn ended is that turn's tail (the last
+    letter of a postcode the turn ended early on), not a new answer."""
 
 
 class EndOfTurn:
@@ -81,6 +84,8 @@ class EndOfTurn:
 
     def __init__(self, options: TurnOptions | None = None) -> None:
         self.options = options or TurnOptions()
+        self._since_turn = float("inf")
+        """Seconds since the last turn ended."""
         self.reset()
 
     def reset(self) -> None:
@@ -122,6 +127,7 @@ class EndOfTurn:
         weight = self._weight(probability, loud)
         self.voice = weight > 0.0
         if not self.speaking:
+            self._since_turn += seconds
             doubtful = self._doubt(probability, seconds, loud)
             return self._onset(weight, probability, seconds) or doubtful
         options = self.options
@@ -133,9 +139,11 @@ class EndOfTurn:
             self.pause += seconds
         if self.pause >= self._pause_limit(complete, spelling, sentence):
             self.reset()
+            self._since_turn = 0.0
             return TurnSignal.ENDED
         if self.length >= options.max_turn:
             self.reset()
+            self._since_turn = 0.0
             return TurnSignal.CAPPED
         return None
 
@@ -178,8 +186,10 @@ class EndOfTurn:
             self._doubt_age += seconds
         if self._doubt_loud == 0.0 or self._doubt_quiet < self.options.onset_gap:
             return None
-        worth = (self._doubt_loud >= self.options.doubtful_speech - 1e-9
-                 and self._doubt_age - self._doubt_quiet <= self.options.doubtful_longest)
+        options = self.options
+        worth = (self._doubt_loud >= options.doubtful_speech - 1e-9
+                 and self._doubt_age - self._doubt_quiet <= options.doubtful_longest
+                 and self._since_turn - self._doubt_age >= options.doubtful_after_turn)
         self.doubtful_age, self.doubtful_pause = self._doubt_age, self._doubt_quiet
         self._doubt_loud = self._doubt_age = self._doubt_quiet = 0.0
         return TurnSignal.DOUBTFUL if worth else None

@@ -193,3 +193,13 @@ def test_a_doubtful_stretch_that_held_words_resumes_as_a_turn_in_its_pause() -> 
     assert turn.speaking and abs(turn.pause - 0.5) < 1e-9 and abs(turn.voiced - 0.3) < 1e-9
     assert turn.step(0.02, W) is None  # the normal pause (0.7 s) is not over yet
     assert turn.step(0.02, W, complete=True) is TurnSignal.ENDED  # a whole answer: over
+
+
+def test_a_doubtful_stretch_just_after_a_turn_is_its_tail_not_a_new_answer() -> None:
+    turn = EndOfTurn()
+    assert run(turn, [0.9] * 10 + [0.02] * 10, complete=True)[-1][1] is TurnSignal.ENDED
+    tail = [0.2] * 6 + [0.02] * 10
+    assert loud_steps(turn, tail, [True] * 6 + [False] * 10) == []  # began 0.03 s after
+    later = [0.02] * 30 + [0.2] * 6 + [0.02] * 10
+    signals = loud_steps(turn, later, [False] * 30 + [True] * 6 + [False] * 10)
+    assert signals == [(45, TurnSignal.DOUBTFUL)]  # began over a second after
