@@ -87,8 +87,9 @@ async def test_an_agent_takes_a_transferred_call(service: Service, tmp_path: Pat
             "document.getElementById('outcome').value = 'resolved';"
             "document.getElementById('note').value = 'Moved the account to the new address';"
             "document.getElementById('close').click(); true")
-        await page.wait_for(f"{row('CA1')} === null")
-        assert await page.text("message") == "Call closed. Thank you."
+        await page.wait_for(f"{row('CA1')} === null")  # the live update may come first
+        await page.wait_for("document.getElementById('message').textContent === "
+                            "'Call closed. Thank you.'")
         closed = HandoffQueue(service.records).get("CA1")
         assert closed is not None
         assert (closed["state"], closed["outcome"], closed["claimed_by"]) == (

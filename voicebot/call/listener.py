@@ -11,7 +11,9 @@ a short pause and that transcript is used, so little work is left after the call
 a postcode or account number is being spelled out and is not yet whole, the turn waits longer
 (and the turn's own decode starts shortly before that longer wait ends).
 Only voiced audio reaches Whisper, and a doubtful transcript is reported as NotHeard, never as
-an answer.
+an answer. A loud stretch the VAD doubted throughout (a quick "Oh." it never scores as speech)
+is decoded once it ends, and becomes a turn only if the words answer the question or are a
+piece of a value being spelled out (``speech/doubt.py``).
 
 Use: ``feed(frame)`` for every inbound frame (cheap, never blocks), ``expect(hints)`` when the
 dialogue asks something, and ``await next()`` for what the caller did.
@@ -207,7 +209,10 @@ class Listener:
     def _judge_doubtful(self, task: asyncio.Task[Transcript]) -> None:
         """Words that answer the question (or a piece of a value being spelled) make the
         doubtful stretch a turn after all, with this decode as its transcript so far."""
-        if task.cancelled() or task.exception() is not None or self._turn.speaking:
+        if task.cancelled() or self._turn.speaking:
+            return
+        if (error := task.exception()) is not None:
+            _LOGGER.debug("call %s: doubtful stretch not decoded: %s", self._sid, error)
             return
         transcript = task.result()
         confirmed = held_words(transcript, self._hints.expect, self._whole(transcript))
@@ -218,6 +223,8 @@ class Listener:
             self._resume(task)
 
     def _resume(self, task: asyncio.Task[Transcript]) -> None:
+        """The turn starts where the stretch began (as much of it as is still kept), in its
+        pause; the session hears SpeechStarted now, and the turn ends as any other would."""
         first = max(self._doubt_from, self._windows - len(self._preroll))
         self._utterance = list(self._preroll)[first - (self._windows - len(self._preroll)) :]
         self._voiced_end = max(1, self._doubt_to - first)
