@@ -37,7 +37,7 @@ from voicebot.call.timing import TurnTiming
 from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
-from voicebot.speech.doubt import held_words
+from voicebot.speech.doubt import held_words, sure_enough
 from voicebot.speech.expected import SPELLED, heard_as_one_of
 from voicebot.speech.level import NoiseFloor, VadGain, level_dbfs
 from voicebot.speech.sentence import reads_finished
@@ -180,25 +180,31 @@ class Listener:
 
     def _start_turn(self) -> None:
         """Keep the audio back to where the evidence began, plus a margin for a soft start."""
-        lead = self._turn.onset_age + PREROLL_SECONDS
-        kept = min(len(self._preroll), math.ceil(lead / self._window_seconds))
+        self._begin(self._kept(self._turn.onset_age))
+
+    def _kept(self, age: float) -> int:
+        """Windows kept before a turn whose evidence began ``age`` s ago: back to there, plus
+        a margin for a soft start, as far as the history reaches."""
+        return min(len(self._preroll), math.ceil((age + PREROLL_SECONDS) / self._window_seconds))
+
+    def _begin(self, kept: int, quiet: int = 0, **data: object) -> None:
+        """The turn's audio so far is the last ``kept`` windows before it, the last ``quiet``
+        of them a pause; the session hears SpeechStarted."""
         self._utterance = list(self._preroll)[len(self._preroll) - kept :]
-        self._quiet = []
-        self._voiced_end = len(self._utterance)
+        self._voiced_end = max(1, kept - quiet) if quiet else kept
+        self._quiet = list(range(self._voiced_end, kept))
         self._preroll.clear()
-        self._emit(CallEventType.SPEECH_START)
+        self._emit(CallEventType.SPEECH_START, **data)
         self._results.put_nowait(SpeechStarted())
 
     def _check_doubtful(self) -> None:
         """Ask the recogniser whether a loud stretch the VAD was unsure of held words."""
         if self._hints.is_complete is None or (self._doubt is not None and not self._doubt.done()):
             return
-        seconds = self._window_seconds
-        lead = self._turn.doubtful_age + PREROLL_SECONDS
-        kept = min(len(self._preroll), math.ceil(lead / seconds))
-        after = max(0, int(self._turn.doubtful_pause / seconds) - int(TAIL_SECONDS / seconds))
-        self._doubt_from = self._windows - kept
-        self._doubt_to = self._windows - int(self._turn.doubtful_pause / seconds)
+        kept = self._kept(self._turn.doubtful_age)
+        quiet = int(self._turn.doubtful_pause / self._window_seconds)
+        after = max(0, quiet - int(TAIL_SECONDS / self._window_seconds))
+        self._doubt_from, self._doubt_to = self._windows - kept, self._windows - quiet
         windows = list(self._preroll)[len(self._preroll) - kept : len(self._preroll) - after]
         if not windows:
             return
@@ -215,29 +221,25 @@ class Listener:
             _LOGGER.debug("call %s: doubtful stretch not decoded: %s", self._sid, error)
             return
         transcript = task.result()
-        confirmed = held_words(transcript, self._hints.expect, self._whole(transcript))
+        whole = sure_enough(transcript) and self._whole(transcript)
+        confirmed = held_words(transcript, self._hints.expect, whole)
         _LOGGER.debug("call %s: doubtful stretch %r (no speech %.2f, confidence %.2f) "
                       "confirmed=%s", self._sid, transcript.text,
                       transcript.no_speech_probability, transcript.confidence, confirmed)
         if confirmed:
-            self._resume(task)
+            self._resume(task, whole)
 
-    def _resume(self, task: asyncio.Task[Transcript]) -> None:
+    def _resume(self, task: asyncio.Task[Transcript], whole: bool) -> None:
         """The turn starts where the stretch began (as much of it as is still kept), in its
         pause; the session hears SpeechStarted now, and the turn ends as any other would."""
-        first = max(self._doubt_from, self._windows - len(self._preroll))
-        self._utterance = list(self._preroll)[first - (self._windows - len(self._preroll)) :]
-        self._voiced_end = max(1, self._doubt_to - first)
-        self._quiet = list(range(self._voiced_end, len(self._utterance)))
-        self._preroll.clear()
+        kept = min(len(self._preroll), self._windows - self._doubt_from)
+        began = (self._windows - self._doubt_from) * self._window_seconds - PREROLL_SECONDS
+        self._begin(kept, self._windows - self._doubt_to, doubtful=True,
+                    since=round(max(began, 0.0), 3))
         seconds = self._window_seconds
-        self._turn.resume(len(self._utterance) * seconds,
-                          (len(self._utterance) - self._voiced_end) * seconds)
+        self._turn.resume(kept * seconds, (kept - self._voiced_end) * seconds)
         self._partial, self._partial_at = task, self._voiced_end
-        self._judge_partial(task, self._voiced_end)
-        began = (self._windows - self._doubt_from) * seconds - PREROLL_SECONDS
-        self._emit(CallEventType.SPEECH_START, doubtful=True, since=round(max(began, 0.0), 3))
-        self._results.put_nowait(SpeechStarted())
+        self._mark(task.result(), self._voiced_end, whole)
 
     def _spelling(self) -> bool:
         """A postcode or account number is expected (and not yet heard whole). Even a partial
@@ -303,6 +305,11 @@ class Listener:
         transcript = task.result()
         whole = transcript.heard and self._whole(transcript)
         _LOGGER.debug("call %s: partial %r whole=%s", self._sid, transcript.text, whole)
+        self._mark(transcript, mark, whole)
+
+    def _mark(self, transcript: Transcript, mark: int, whole: bool) -> None:
+        """What the words up to ``mark`` say about the end of the turn: a whole answer ends it
+        soon, a finished sentence sooner than other words."""
         if whole:
             self._complete_at = mark
         elif transcript.heard and reads_finished(transcript.text):

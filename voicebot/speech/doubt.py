@@ -19,9 +19,14 @@ DOUBT_CONFIDENCE = 0.4
 """Decode confidence a doubtful stretch needs to count as words."""
 
 
+def sure_enough(transcript: Transcript) -> bool:
+    """The decode is sure enough to be words at all (the dialogue need not be asked before)."""
+    return transcript.heard and transcript.confidence >= DOUBT_CONFIDENCE
+
+
 def held_words(transcript: Transcript, expect: str | None, answers: bool) -> bool:
     """The decode of a doubtful stretch is words for this question: sure enough, and either a
     whole answer (``answers``, the dialogue's verdict) or a piece of the value expected."""
-    if not transcript.heard or transcript.confidence < DOUBT_CONFIDENCE:
+    if not sure_enough(transcript):
         return False
     return answers or value_piece(transcript.heard_as or transcript.text, expect)

@@ -137,15 +137,15 @@ class EndOfTurn:
             self.pause = 0.0
         elif probability < options.silence_threshold and not self.voice:
             self.pause += seconds
+        signal = None
         if self.pause >= self._pause_limit(complete, spelling, sentence):
+            signal = TurnSignal.ENDED
+        elif self.length >= options.max_turn:
+            signal = TurnSignal.CAPPED
+        if signal is not None:
             self.reset()
             self._since_turn = 0.0
-            return TurnSignal.ENDED
-        if self.length >= options.max_turn:
-            self.reset()
-            self._since_turn = 0.0
-            return TurnSignal.CAPPED
-        return None
+        return signal
 
     def _onset(self, weight: float, probability: float, seconds: float) -> TurnSignal | None:
         options = self.options
