@@ -77,6 +77,11 @@ def compact(text: str) -> str:
     return "".join(_DIGIT_WORDS.get(w, w) for w in words).upper()
 
 
+def holds_digits(text: str) -> bool:
+    """Whether any digit is said, as a figure or a word ("Four", "4002", "oh")."""
+    return any(c.isdigit() for c in compact(text))
+
+
 def first_listed_value(text: str, expect: str | None, partial: bool = False) -> str | None:
     """A runaway postcode decode cut after its first piece, when that piece holds a whole
     postcode and the rest only says it again; otherwise None.
@@ -228,6 +233,13 @@ def _piece(token: str) -> bool:
         any(c.isdigit() for c in core) or (core.isalpha() and core.isupper()))
 
 
+def longest_forced(prompt: list[int], forced: int) -> int:
+    """A ``max_length`` for CTranslate2's Whisper that leaves room for ``forced`` tokens and
+    the step after them: with a short prompt it stops after about half of ``max_length``
+    (measured: a 4-token start and ``max_length`` 16 gave 8 steps), so twice is asked."""
+    return len(prompt) + 2 * forced + 8
+
+
 class Rescorer:
     """Forced scoring of whole readings against one utterance's encoded audio."""
 
@@ -283,7 +295,7 @@ class Rescorer:
         texts = [self.tokenizer.encode(" " + r.strip()) for r in readings]
         results = self.model.generate(
             self._batch(encoded, len(texts)), [prompt + t for t in texts], beam_size=1,
-            max_length=len(prompt) + max(len(t) for t in texts) + 4,
+            max_length=longest_forced(prompt, max(len(t) for t in texts) + 1),
             return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
         totals = []
         for text, result in zip(texts, results, strict=True):

@@ -38,6 +38,16 @@ def voiced(levels: np.ndarray) -> np.ndarray:
     return mask
 
 
+def voiced_seconds(samples: np.ndarray, rate: int, range_db: float = 20.0) -> float:
+    """How long the clip carries voice: its 20 ms frames within ``range_db`` of the loudest
+    (narrower than the active level's 30 dB, so a line's hiss between words does not count)."""
+    levels = frame_levels(samples, rate)
+    if levels.size == 0:
+        return 0.0
+    loud = (levels > FLOOR_DBFS) & (levels > float(levels.max()) - range_db)
+    return float(loud.sum()) * FRAME_SECONDS
+
+
 def speech_level(samples: np.ndarray, rate: int) -> float | None:
     """The active speech level in dBFS, or None when nothing in the clip is speech."""
     levels = frame_levels(samples, rate)

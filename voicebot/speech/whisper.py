@@ -35,11 +35,14 @@ from voicebot.speech.expected import (
     Rescorer,
     digits_only_suppression,
     first_listed_value,
+    holds_digits,
     whole_shaped,
 )
+from voicebot.speech.levels import voiced_seconds
 from voicebot.speech.pool import InferencePool
 from voicebot.speech.provision import DeviceChoice
 from voicebot.speech.turn_queue import PARTIAL_DROPPED, TurnQueue
+from voicebot.speech.value_search import ValueSearch, ValueTree, lost_digits
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -79,6 +82,8 @@ class _Request:
     candidates: tuple[str, ...] = field(default=(), repr=False)
     arrived: float = 0.0
     partial: bool = False
+    voiced: float = 0.0
+    """Seconds of the audio that carry voice (measured for account numbers only)."""
 
     @property
     def droppable(self) -> bool:
@@ -128,6 +133,7 @@ class WhisperRecognizer:
         self._tokenizers = {"en": self.tokenizer}
         self.features = FeatureExtractor(feature_size=self.model.n_mels)
         self._rescorer = Rescorer(self.model, self.tokenizer)
+        self._search = ValueSearch(self.model, self.tokenizer)
         self._digits_only: list[int] | None = None
         self._queue: TurnQueue[_Request] | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -140,9 +146,10 @@ class WhisperRecognizer:
             return Transcript("", 0.0, 1.0)
         features = await self._pool.asr(lambda: self._features(audio))
         loop = asyncio.get_running_loop()
+        voiced = voiced_seconds(audio, SAMPLE_RATE) if hints.expect == "account" else 0.0
         request = _Request(features, self._prompt(hints), audio.size / SAMPLE_RATE,
                            loop.create_future(), hints.expect, hints.candidates,
-                           arrived=time.monotonic(), partial=hints.partial)
+                           arrived=time.monotonic(), partial=hints.partial, voiced=voiced)
         self._ensure_worker().put(request)
         return await request.future
 
@@ -239,7 +246,9 @@ class WhisperRecognizer:
         final decode is made afresh.
 
         An account number is decoded apart, restricted to digits and a few words; a postcode
-        or account number is then weighed against the valid ones (``speech/expected.py``).
+        or account number is then weighed against the valid ones (``speech/expected.py``),
+        and an account number that lost digits is searched for among them
+        (``speech/value_search.py``).
         """
         started = time.perf_counter()
         transcripts: list[Transcript | None] = [None] * len(requests)
@@ -281,8 +290,28 @@ class WhisperRecognizer:
             if request.expect in RESCORED and request.candidates and encoded.size:
                 transcript = self._rescorer.best(encoded, request.prompt, transcript,
                                                  request.candidates, request.expect)
+                if request.expect == "account" and lost_digits(
+                        transcript.text, ValueTree.of(request.candidates), request.voiced):
+                    transcript = self._search.recover(encoded, request.prompt, transcript,
+                                                      request.candidates)
+            if digits and not any(c.isdigit() for c in transcript.text):
+                transcript = self._words_instead(request, window, transcript)
             transcripts.append(transcript)
         return transcripts
+
+    def _words_instead(self, request: _Request, window: int, digits_only: Transcript
+                       ) -> Transcript:
+        """A free decode, taken when it holds no digit and is surer than the digits-only one,
+        which wrote no figure: a caller asked for an account number may say something else
+        ("I haven't got it", "can I speak to someone"), which the digits-only decode turns
+        into "Oh, my, my" or "the one" (measured on the tuning voices). A number, even in
+        pieces, is written in figures, so this costs nothing while one is spelled out."""
+        free, tokens, _ = self._generate([request], window, [-1])[0]
+        text = said_once(trim_restart(free.text))
+        if (not text or holds_digits(text) or self._ran_away(text, tokens, request)
+                or free.confidence <= digits_only.confidence):
+            return digits_only
+        return replace(free, text=text)
 
     def _digit_suppression(self) -> list[int]:
         if self._digits_only is None:
