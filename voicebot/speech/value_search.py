@@ -4,12 +4,13 @@ Whisper base hears some voices' "zero" as "Nero", "my" or nothing, and a decode 
 digits then stops after "Four" although the caller said eight digits. The audio still holds
 them: forced through the decoder one digit at a time, the number the caller said is the most
 probable of the council's (the whole tuning part of bench/listening.py, 24 of 24, by ten or
-more log-probability points mostly). So when a decode holds fewer digits than a whole number
-and the caller spoke long enough to have said one, a beam search walks the tree of valid
-numbers digit by digit with the decoder's own probabilities, and the best whole number is
-offered in place of the lost one, marked unsure so the dialogue always reads it back: the
-search finds the nearest valid number, not necessarily one that was said. Its cost (one
-batched decoder step per digit, about 0.6 s on two cores) is paid only when a decode failed.
+more log-probability points mostly). So when a decode holds no valid number and the caller
+spoke long enough to have said one, a beam search walks the tree of valid numbers digit by
+digit with the decoder's own probabilities, and the best whole number, if the audio supports
+it well enough, is offered in place of what was heard, marked unsure so the dialogue always
+reads it back: the search finds the likeliest valid number, not necessarily one that was said.
+Its cost (one batched decoder step per digit, about 0.6 s on two cores) is paid only when a
+decode failed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from voicebot.speech.base import Transcript
-from voicebot.speech.expected import compact, holds_digits, holds_one_of, longest_forced, render
+from voicebot.speech.expected import compact, holds_one_of, longest_forced, render
 
 SECONDS_PER_DIGIT = 0.125
 """Voiced time a caller needs at least per digit (read quickly, 3 to 4 digits a second)
@@ -60,21 +61,12 @@ class ValueTree:
                          frozenset(len(v) for v in digits))
 
 
-def whole_number(text: str, tree: ValueTree) -> bool:
-    """Whether a decode holds a whole number: a valid one, or digits enough for one (any
-    digit at all when there is no list to know the length by)."""
-    if not tree.lengths:
-        return holds_digits(text)
-    heard = sum(c.isdigit() for c in compact(text))
-    return heard in tree.lengths or holds_one_of(text, sorted(tree.whole))
-
-
-def lost_digits(text: str, tree: ValueTree, voiced_seconds: float) -> bool:
-    """Whether a decode looks like a number that was said but not heard whole: none of the
-    valid values in it, and no run of digits as long as one (digits dropped, or a decode that
-    ran on), from a caller who spoke long enough to have said a whole one. A whole number that
-    is not on the list stands as heard: the caller may have one the list does not know."""
-    if not tree.lengths or whole_number(text, tree):
+def lost_number(text: str, tree: ValueTree, voiced_seconds: float) -> bool:
+    """Whether a decode looks like a number that was said but not heard: none of the valid
+    values in it, from a caller who spoke long enough to have said a whole one. A whole number
+    that is not on the list is searched too: unlisted, it could not be looked up anyway, and
+    Whisper writes eight digits for seven heard and one made up ("402, 11102")."""
+    if not tree.lengths or holds_one_of(text, sorted(tree.whole)):
         return False
     return voiced_seconds >= SECONDS_PER_DIGIT * min(tree.lengths)
 

@@ -42,7 +42,7 @@ from voicebot.speech.levels import voiced_seconds
 from voicebot.speech.pool import InferencePool
 from voicebot.speech.provision import DeviceChoice
 from voicebot.speech.turn_queue import PARTIAL_DROPPED, TurnQueue
-from voicebot.speech.value_search import ValueSearch, ValueTree, lost_digits
+from voicebot.speech.value_search import ValueSearch, ValueTree, lost_number
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ class WhisperRecognizer:
             if request.expect in RESCORED and request.candidates and encoded.size:
                 transcript = self._rescorer.best(encoded, request.prompt, transcript,
                                                  request.candidates, request.expect)
-                if request.expect == "account" and lost_digits(
+                if request.expect == "account" and lost_number(
                         transcript.text, ValueTree.of(request.candidates), request.voiced):
                     transcript = self._search.recover(encoded, request.prompt, transcript,
                                                       request.candidates)
