@@ -70,6 +70,9 @@ class DecodeOptions:
     that arrive while a decode runs form the next batch, so a lone caller never waits."""
     max_batch: int = 8
     fitted_window: bool = True
+    search_lost_numbers: bool = True
+    """Search the valid account numbers when a decode holds none (``speech/value_search.py``);
+    off only to measure what the search is worth (bench/account_numbers.py)."""
 
 
 @dataclass
@@ -290,14 +293,18 @@ class WhisperRecognizer:
             if request.expect in RESCORED and request.candidates and encoded.size:
                 transcript = self._rescorer.best(encoded, request.prompt, transcript,
                                                  request.candidates, request.expect)
-                if request.expect == "account" and lost_number(
-                        transcript.text, ValueTree.of(request.candidates), request.voiced):
+                if self._number_lost(request, transcript):
                     transcript = self._search.recover(encoded, request.prompt, transcript,
                                                       request.candidates)
             if digits and not any(c.isdigit() for c in transcript.text):
                 transcript = self._words_instead(request, window, transcript)
             transcripts.append(transcript)
         return transcripts
+
+    def _number_lost(self, request: _Request, transcript: Transcript) -> bool:
+        return (self.options.search_lost_numbers and request.expect == "account"
+                and lost_number(transcript.text, ValueTree.of(request.candidates),
+                                request.voiced))
 
     def _words_instead(self, request: _Request, window: int, digits_only: Transcript
                        ) -> Transcript:
