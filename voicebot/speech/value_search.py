@@ -26,9 +26,10 @@ import numpy as np
 from voicebot.speech.base import Transcript
 from voicebot.speech.expected import compact, holds_one_of, longest_forced, render
 
-SECONDS_PER_DIGIT = 0.125
-"""Voiced time a caller needs at least per digit (read quickly, 3 to 4 digits a second)
-before a decode that lost digits is searched: a lone "four" is not a lost account number."""
+SECONDS_PER_DIGIT = 0.1
+"""Voiced time a caller needs at least per digit before a decode is searched: a lone "four"
+carries 0.4-0.5 s, not a lost account number; eight digits from a fast espeak voice carried
+0.98 s (frames within 20 dB of the loudest, ``speech/levels.py:voiced_seconds``)."""
 LEAST_SUPPORT = -3.1
 """Mean log-probability a token (each digit, and the end of text) the best number must have.
 Measured on the tuning part: numbers said scored -0.4 to -3.06; sentences with no number at the
