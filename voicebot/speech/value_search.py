@@ -122,8 +122,9 @@ class ValueSearch:
             return lost
         written = " ".join([*lead_in(lost.text), render(value, "account", [])])
         confidence = min(SEARCHED_CONFIDENCE, math.exp(per_token))
-        others = tuple(dict.fromkeys(h for h in (lost.text, *lost.alternatives) if h))
-        return Transcript(written, confidence, lost.no_speech_probability, others,
+        # No alternatives: the product reads the value from every hypothesis, and the lost
+        # decode's ("4,000,000,000,...") would contradict the number found.
+        return Transcript(written, confidence, lost.no_speech_probability, (),
                           heard_as=lost.heard_as or lost.text)
 
     def _next(self, encoded: np.ndarray, prompt: list[int], prefixes: list[str]
