@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,7 +139,7 @@ def heard_as_one_of(heard: str, put_right: str, candidates: Sequence[str],
     return any(Levenshtein.distance(_packed(said), c) <= 1 for c in held)
 
 
-def holds_one_of(text: str, candidates: Sequence[str]) -> bool:
+def holds_one_of(text: str, candidates: Iterable[str]) -> bool:
     """Whether ``text`` says one of the values, however it was spaced or spelled."""
     said = compact(text)
     return any(_packed(c) in said for c in candidates)

@@ -67,7 +67,7 @@ def lost_number(text: str, tree: ValueTree, voiced_seconds: float) -> bool:
     values in it, from a caller who spoke long enough to have said a whole one. A whole number
     that is not on the list is searched too: unlisted, it could not be looked up anyway, and
     Whisper writes eight digits for seven heard and one made up ("402, 11102")."""
-    if not tree.lengths or holds_one_of(text, sorted(tree.whole)):
+    if not tree.lengths or holds_one_of(text, tree.whole):
         return False
     return voiced_seconds >= SECONDS_PER_DIGIT * min(tree.lengths)
 
