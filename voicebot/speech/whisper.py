@@ -250,8 +250,8 @@ class WhisperRecognizer:
 
         An account number is decoded apart, restricted to digits and a few words; a postcode
         or account number is then weighed against the valid ones (``speech/expected.py``),
-        and an account number that lost digits is searched for among them
-        (``speech/value_search.py``).
+        an account decode that holds no valid number is searched for among them
+        (``speech/value_search.py``), and one with no figure at all is decoded freely.
         """
         started = time.perf_counter()
         transcripts: list[Transcript | None] = [None] * len(requests)
