@@ -240,6 +240,23 @@ def longest_forced(prompt: list[int], forced: int) -> int:
     return len(prompt) + 2 * forced + 8
 
 
+def repeated(encoded: np.ndarray, size: int) -> Any:
+    """One utterance's encoded audio as a batch of ``size`` for the decoder, one row a
+    reading or prefix to be forced."""
+    import ctranslate2
+
+    return ctranslate2.StorageView.from_array(
+        np.ascontiguousarray(np.repeat(encoded, size, axis=0)))
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """The decoder's logits as log-probabilities over the vocabulary (last axis)."""
+    values: np.ndarray = np.asarray(logits, dtype=np.float64)
+    top = values.max(axis=-1, keepdims=True)
+    logs: np.ndarray = values - top - np.log(np.exp(values - top).sum(axis=-1, keepdims=True))
+    return logs
+
+
 class Rescorer:
     """Forced scoring of whole readings against one utterance's encoded audio."""
 
@@ -281,7 +298,7 @@ class Rescorer:
         """Log-probability of each reading's words given the audio (no end of text: a cheap
         ranking of readings that are all whole postcodes)."""
         texts = [self.tokenizer.encode(" " + r.strip()) for r in readings]
-        aligned = self.model.align(self._batch(encoded, len(texts)), prompt, texts,
+        aligned = self.model.align(repeated(encoded, len(texts)), prompt, texts,
                                    [encoded.shape[1] * 2] * len(texts))
         return [float(np.log(np.maximum(np.asarray(a.text_token_probs), 1e-12)).sum())
                 for a in aligned]
@@ -294,24 +311,16 @@ class Rescorer:
         """
         texts = [self.tokenizer.encode(" " + r.strip()) for r in readings]
         results = self.model.generate(
-            self._batch(encoded, len(texts)), [prompt + t for t in texts], beam_size=1,
+            repeated(encoded, len(texts)), [prompt + t for t in texts], beam_size=1,
             max_length=longest_forced(prompt, max(len(t) for t in texts) + 1),
             return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
         totals = []
         for text, result in zip(texts, results, strict=True):
             wanted = [*text, self.tokenizer.eot]
             steps = result.logits[0][: len(wanted)]
-            logits = np.stack([np.asarray(step, dtype=np.float64) for step in steps])
-            top = logits.max(axis=1, keepdims=True)
-            norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
-            picked = logits[np.arange(len(steps)), wanted[: len(steps)]] - norm
+            logs = log_softmax(np.stack([np.asarray(step) for step in steps]))
+            picked = logs[np.arange(len(steps)), wanted[: len(steps)]]
             # a decoder that stopped early gives no support to the rest of the reading
             totals.append(float(picked.sum()) - 30.0 * (len(wanted) - len(steps)))
         return totals
 
-    @staticmethod
-    def _batch(encoded: np.ndarray, size: int) -> Any:
-        import ctranslate2
-
-        return ctranslate2.StorageView.from_array(
-            np.ascontiguousarray(np.repeat(encoded, size, axis=0)))

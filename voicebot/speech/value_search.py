@@ -17,14 +17,20 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from voicebot.speech.base import Transcript
-from voicebot.speech.expected import compact, holds_one_of, longest_forced, render
+from voicebot.speech.expected import (
+    compact,
+    holds_one_of,
+    log_softmax,
+    longest_forced,
+    render,
+    repeated,
+)
 
 SECONDS_PER_DIGIT = 0.1
 """Voiced time a caller needs at least per digit before a decode is searched: a lone "four"
@@ -110,9 +116,8 @@ class ValueSearch:
         return sorted(found, key=lambda f: -f[1])
 
     def recover(self, encoded: np.ndarray, prompt: list[int], lost: Transcript,
-                values: Sequence[str]) -> Transcript:
+                tree: ValueTree) -> Transcript:
         """The best valid number in place of a decode that lost one (``lost`` when none)."""
-        tree = ValueTree.of(tuple(values))
         ranked = self.ranked(encoded, prompt, tree)
         if not ranked:
             return lost
@@ -130,18 +135,10 @@ class ValueSearch:
     def _next(self, encoded: np.ndarray, prompt: list[int], prefixes: list[str]
               ) -> list[np.ndarray]:
         """The decoder's log-probabilities for the token after each prefix of digits."""
-        import ctranslate2
-
         forced = [[self._digit[d] for d in prefix] for prefix in prefixes]
-        batch = ctranslate2.StorageView.from_array(
-            np.ascontiguousarray(np.repeat(encoded, len(prefixes), axis=0)))
         results = self.model.generate(
-            batch, [prompt + f for f in forced], beam_size=1,
+            repeated(encoded, len(prefixes)), [prompt + f for f in forced], beam_size=1,
             max_length=longest_forced(prompt, len(forced[0])), return_logits_vocab=True,
             suppress_blank=False, suppress_tokens=[])
-        steps = []
-        for digits, result in zip(forced, results, strict=True):
-            logits = np.asarray(result.logits[0][len(digits)], dtype=np.float64)
-            top = logits.max()
-            steps.append(logits - top - math.log(float(np.exp(logits - top).sum())))
-        return steps
+        return [log_softmax(np.asarray(result.logits[0][len(digits)]))
+                for digits, result in zip(forced, results, strict=True)]

@@ -293,18 +293,22 @@ class WhisperRecognizer:
             if request.expect in RESCORED and request.candidates and encoded.size:
                 transcript = self._rescorer.best(encoded, request.prompt, transcript,
                                                  request.candidates, request.expect)
-                if self._number_lost(request, transcript):
-                    transcript = self._search.recover(encoded, request.prompt, transcript,
-                                                      request.candidates)
+                transcript = self._found_number(request, encoded, transcript)
             if digits and not any(c.isdigit() for c in transcript.text):
                 transcript = self._words_instead(request, window, transcript)
             transcripts.append(transcript)
         return transcripts
 
-    def _number_lost(self, request: _Request, transcript: Transcript) -> bool:
-        return (self.options.search_lost_numbers and request.expect == "account"
-                and lost_number(transcript.text, ValueTree.of(request.candidates),
-                                request.voiced))
+    def _found_number(self, request: _Request, encoded: np.ndarray, transcript: Transcript
+                      ) -> Transcript:
+        """An account number the decode lost, searched for among the valid ones (the
+        transcript as it was when none was lost, or none is supported well enough)."""
+        if not self.options.search_lost_numbers or request.expect != "account":
+            return transcript
+        tree = ValueTree.of(request.candidates)
+        if not lost_number(transcript.text, tree, request.voiced):
+            return transcript
+        return self._search.recover(encoded, request.prompt, transcript, tree)
 
     def _words_instead(self, request: _Request, window: int, digits_only: Transcript
                        ) -> Transcript:
