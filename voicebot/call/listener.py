@@ -131,6 +131,8 @@ class Listener:
         """Windows heard so far: where in the call a doubtful stretch lies."""
         self._doubt: asyncio.Task[Transcript] | None = None
         self._doubt_from = self._doubt_to = 0
+        self._loud_at = 0
+        """The window most recently loud against the line's noise floor."""
 
     def expect(self, hints: Hints) -> None:
         """What the dialogue is asking for now: biases recognition and the end of turn."""
@@ -163,7 +165,9 @@ class Listener:
         sentence = self._sentence_at == self._voiced_end and self._voiced_end > 0
         signal = self._turn.step(probability, self._window_seconds, complete, loud=loud,
                                  spelling=spelling, sentence=sentence)
-        if speaking and self._turn.voice:
+        if loud:
+            self._loud_at = self._windows
+        if speaking and self._turn.sounding:
             self._voiced_end = len(self._utterance)
         elif speaking:
             self._quiet.append(len(self._utterance) - 1)
@@ -234,12 +238,22 @@ class Listener:
         pause; the session hears SpeechStarted now, and the turn ends as any other would."""
         kept = min(len(self._preroll), self._windows - self._doubt_from)
         began = (self._windows - self._doubt_from) * self._window_seconds - PREROLL_SECONDS
-        self._begin(kept, self._windows - self._doubt_to, doubtful=True,
+        self._begin(kept, self._windows - self._stretch_end(), doubtful=True,
                     since=round(max(began, 0.0), 3))
         seconds = self._window_seconds
         self._turn.resume(kept * seconds, (kept - self._voiced_end) * seconds)
         self._partial, self._partial_at = task, self._voiced_end
         self._mark(task.result(), self._voiced_end, whole)
+
+    def _stretch_end(self) -> int:
+        """Where the doubtful stretch's voice ended: its last window the VAD gave a trace of,
+        or, while a value is spelled out, a loud window just after it (the rest of a letter
+        the VAD never heard), so that is neither cut from the audio nor counted as a pause."""
+        if not self._spelling():
+            return self._doubt_to
+        hold = int(self._turn.options.spelled_loud_hold / self._window_seconds)
+        later = self._loud_at
+        return later if self._doubt_to < later <= self._doubt_to + hold else self._doubt_to
 
     def _spelling(self) -> bool:
         """A postcode or account number is expected (and not yet heard whole). Even a partial

@@ -65,6 +65,11 @@ class TurnOptions:
     """Pause that ends a turn whose words, not (yet) an answer, read as a finished sentence."""
     spelled_silence: float = 1.6
     """Pause that ends a turn while a value spelled out with pauses is not yet whole."""
+    spelled_loud_hold: float = 1.0
+    """While a value is spelled out, a window the VAD doubts but that is a voice or loud is
+    still the caller (Silero hears a slow "one" as 0.01 at -19 dBFS, the start of "two" as
+    0.2): it ends the pause and is not cut from the turn's audio, for this long of loudness
+    in a row; longer is the line, not a letter."""
     partial_after: float = 0.15
     """Pause after which a partial transcript is worth making, to learn if it is complete."""
     max_turn: float = 15.0
@@ -97,6 +102,10 @@ class EndOfTurn:
         """Seconds since the first window of the evidence gathered so far (0 when none)."""
         self.voice = False
         """The last window sounded like a voice (counted as evidence, never as a pause)."""
+        self.sounding = False
+        """The last window, in a turn, was the caller: a voice, or (a value being spelled out)
+        loud though the VAD doubted it. Never part of a pause."""
+        self._loud_run = 0.0
         self._evidence = 0.0
         self._sure = False
         self._gap = 0.0
@@ -132,10 +141,15 @@ class EndOfTurn:
             return self._onset(weight, probability, seconds) or doubtful
         options = self.options
         self.length += seconds
+        self._loud_run = self._loud_run + seconds if loud and not self.voice else 0.0
+        self.sounding = self.voice or (
+            spelling and loud and self._loud_run <= options.spelled_loud_hold + 1e-9)
         if probability >= options.speech_threshold:
             self.voiced += seconds
             self.pause = 0.0
-        elif probability < options.silence_threshold and not self.voice:
+        elif spelling and self.sounding:
+            self.pause = 0.0  # the next piece has begun, however faint to the VAD
+        elif probability < options.silence_threshold and not self.sounding:
             self.pause += seconds
         signal = None
         if self.pause >= self._pause_limit(complete, spelling, sentence):

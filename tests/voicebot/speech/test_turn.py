@@ -132,6 +132,42 @@ def test_loud_faint_windows_in_a_turn_are_not_a_pause() -> None:
     assert turn.pause == 0.0 and turn.voice
 
 
+def spelled(turn: EndOfTurn, windows: list[tuple[float, bool]]) -> list[tuple[int, TurnSignal]]:
+    """(probability, loud) windows while a value is spelled out."""
+    return [(i, s) for i, (p, loud) in enumerate(windows)
+            if (s := turn.step(p, W, spelling=True, loud=loud)) is not None]
+
+
+def test_a_spelled_piece_the_vad_barely_hears_ends_the_pause() -> None:
+    """A slow "two" starts at 0.05-0.2 (measured): counted as pause, the 1.6 s ran out in its
+    first windows and the rest of the postcode became a second turn."""
+    before = [(0.9, True)] * 10 + [(0.01, False)] * 45  # "H X one", then 1.44 s of pause
+    piece = [(0.05, True), (0.06, True), (0.2, True), (0.17, True), (0.2, False),
+             (0.12, False), (0.15, True), (0.11, True)] + [(0.6, True)] * 15
+    turn = EndOfTurn()
+    signals = spelled(turn, before + piece + [(0.01, False)] * 60)
+    assert [s for _, s in signals] == [TurnSignal.STARTED, TurnSignal.ENDED]
+    assert signals[1][0] == len(before) + len(piece) + 50 - 1  # 1.6 s after "two P L"
+    plain = EndOfTurn()
+    signals = [(i, s) for i, (p, loud) in enumerate(before + piece)
+               if (s := plain.step(p, W, loud=loud)) is not None]
+    assert TurnSignal.ENDED in [s for _, s in signals]  # not spelling: the usual pause
+
+
+def test_while_spelling_a_loud_window_the_vad_scores_as_silence_is_the_caller() -> None:
+    turn = EndOfTurn()
+    spelled(turn, [(0.9, True)] * 10 + [(0.01, False)] * 20)
+    spelled(turn, [(0.01, True)] * 12)  # a slow "one": 0.01 at -19 dBFS (measured)
+    assert turn.sounding and not turn.voice and turn.pause == 0.0
+
+
+def test_a_long_loud_stretch_without_voice_is_the_line_not_a_letter() -> None:
+    turn = EndOfTurn()
+    signals = spelled(turn, [(0.9, True)] * 10 + [(0.01, True)] * 120)
+    assert [s for _, s in signals] == [TurnSignal.STARTED, TurnSignal.ENDED]
+    assert signals[1][0] == 10 + 31 + 50 - 1  # 1.0 s held, then 1.6 s of pause
+
+
 def test_a_lone_word_before_a_pause_is_kept_with_the_turn_that_follows() -> None:
     turn = EndOfTurn()
     # "It's" (too short to start a turn), 0.8 s of pause, then "W F one"
