@@ -37,9 +37,10 @@ from voicebot.call.timing import TurnTiming
 from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
-from voicebot.speech.doubt import held_words, sure_enough
+from voicebot.speech.doubt import agrees, held_words, sure_enough, worth_a_second_opinion
 from voicebot.speech.expected import SPELLED, heard_as_one_of
 from voicebot.speech.level import NoiseFloor, VadGain, level_dbfs
+from voicebot.speech.pitch import voiced_seconds as pitched_seconds
 from voicebot.speech.sentence import reads_finished
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 from voicebot.speech.turn_queue import PARTIAL_DROPPED
@@ -120,7 +121,7 @@ class Listener:
         """Indexes in the utterance of windows that were not voice (pauses)."""
         self._voiced_end = 0
         self._hints = Hints()
-        self._partial: asyncio.Task[Transcript] | None = None
+        self._partial: asyncio.Future[Transcript] | None = None
         self._partial_at = -1
         self._complete_at = -1
         self._sentence_at = -1
@@ -131,6 +132,7 @@ class Listener:
         """Windows heard so far: where in the call a doubtful stretch lies."""
         self._doubt: asyncio.Task[Transcript] | None = None
         self._doubt_from = self._doubt_to = 0
+        self._doubt_audio = np.zeros(0, dtype=np.float32)
         self._loud_at = 0
         """The window most recently loud against the line's noise floor."""
 
@@ -212,8 +214,9 @@ class Listener:
         windows = list(self._preroll)[len(self._preroll) - kept : len(self._preroll) - after]
         if not windows:
             return
+        self._doubt_audio = np.concatenate(windows)
         self._doubt = asyncio.create_task(
-            self._recognizer.transcribe(np.concatenate(windows), self._hints))
+            self._recognizer.transcribe(self._doubt_audio, self._hints))
         self._doubt.add_done_callback(self._judge_doubtful)
 
     def _judge_doubtful(self, task: asyncio.Task[Transcript]) -> None:
@@ -225,15 +228,38 @@ class Listener:
             _LOGGER.debug("call %s: doubtful stretch not decoded: %s", self._sid, error)
             return
         transcript = task.result()
-        whole = sure_enough(transcript) and self._whole(transcript)
+        answers = self._whole(transcript)
+        whole = sure_enough(transcript) and answers
         confirmed = held_words(transcript, self._hints.expect, whole)
         _LOGGER.debug("call %s: doubtful stretch %r (no speech %.2f, confidence %.2f) "
                       "confirmed=%s", self._sid, transcript.text,
                       transcript.no_speech_probability, transcript.confidence, confirmed)
         if confirmed:
-            self._resume(task, whole)
+            self._resume(transcript, whole)
+        elif worth_a_second_opinion(transcript, self._hints.expect, answers,
+                                    pitched_seconds(self._doubt_audio, SAMPLE_RATE)):
+            unprompted = Hints(language=self._hints.language)
+            self._doubt = asyncio.create_task(
+                self._recognizer.transcribe(self._doubt_audio, unprompted))
+            self._doubt.add_done_callback(
+                lambda second: self._judge_second_opinion(transcript, answers, second))
 
-    def _resume(self, task: asyncio.Task[Transcript], whole: bool) -> None:
+    def _judge_second_opinion(self, prompted: Transcript, answers: bool,
+                              task: asyncio.Task[Transcript]) -> None:
+        """The stretch counts when the decode with no prompt heard the same answer; the turn
+        goes on with the surer of the two decodes (the prompted one when as sure: it is
+        written the way the question expects)."""
+        if task.cancelled() or self._turn.speaking or task.exception() is not None:
+            return
+        second = task.result()
+        agreed = agrees(prompted, second)
+        _LOGGER.debug("call %s: second opinion %r (confidence %.2f) agrees=%s", self._sid,
+                      second.text, second.confidence, agreed)
+        if agreed:
+            chosen = second if second.confidence > prompted.confidence else prompted
+            self._resume(chosen, answers and sure_enough(chosen))
+
+    def _resume(self, transcript: Transcript, whole: bool) -> None:
         """The turn starts where the stretch began (as much of it as is still kept), in its
         pause; the session hears SpeechStarted now, and the turn ends as any other would."""
         kept = min(len(self._preroll), self._windows - self._doubt_from)
@@ -242,8 +268,10 @@ class Listener:
                     since=round(max(began, 0.0), 3))
         seconds = self._window_seconds
         self._turn.resume(kept * seconds, (kept - self._voiced_end) * seconds)
-        self._partial, self._partial_at = task, self._voiced_end
-        self._mark(task.result(), self._voiced_end, whole)
+        decoded: asyncio.Future[Transcript] = asyncio.get_running_loop().create_future()
+        decoded.set_result(transcript)
+        self._partial, self._partial_at = decoded, self._voiced_end
+        self._mark(transcript, self._voiced_end, whole)
 
     def _stretch_end(self) -> int:
         """Where the doubtful stretch's voice ended: its last window the VAD gave a trace of,
@@ -355,7 +383,7 @@ class Listener:
         task.add_done_callback(self._tasks.discard)
 
     async def _transcribe(self, audio: np.ndarray,
-                          partial: asyncio.Task[Transcript] | None) -> Transcript:
+                          partial: asyncio.Future[Transcript] | None) -> Transcript:
         """The turn's transcript: the partial decode of the same audio when there is one (a
         partial dropped because the recogniser was busy is decoded afresh, as a final)."""
         if partial is not None:
@@ -366,7 +394,7 @@ class Listener:
                     raise
         return await self._recognizer.transcribe(audio, self._hints)
 
-    async def _recognise(self, audio: np.ndarray, partial: asyncio.Task[Transcript] | None,
+    async def _recognise(self, audio: np.ndarray, partial: asyncio.Future[Transcript] | None,
                          pause: float) -> None:
         ended = time.monotonic()
         try:

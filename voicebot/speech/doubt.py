@@ -8,15 +8,30 @@ yes-or-no question, at a confidence of at most 0.34 (measured: breaths, coughs, 
 and hums, 240 decodes under four kinds of question). Quick real words scored 0.4-0.9. So a
 doubtful stretch counts only when the decode is that sure, and only when its words answer the
 question or are a piece of a postcode or account number being spelled out.
+
+A quick word said fast, or on a poor line, can decode as the right word and still be less sure
+than that ("Yep" 0.25, "2" 0.19, "No." 0.15: espeak voices at 200-230 words a minute outside
+the corpus). Such a decode is put to two more witnesses: the stretch must be voiced (a pitch,
+``speech/pitch.py``: a breath, rustle, cough or thud has none, while Whisper, even unprompted,
+writes "Yeah." for a breath), and the same audio decoded with no prompt at all must hear the
+same answer (a decode primed by the question finds the words it expects in noise).
 """
 
 from __future__ import annotations
 
+from voicebot.language.spoken import yes_or_no
 from voicebot.speech.base import Transcript
-from voicebot.speech.expected import value_piece
+from voicebot.speech.expected import compact, value_piece
 
 DOUBT_CONFIDENCE = 0.4
 """Decode confidence a doubtful stretch needs to count as words."""
+SECOND_OPINION_FLOOR = 0.1
+"""A less sure decode than DOUBT_CONFIDENCE, but at least this sure, gets a second opinion."""
+AGREEING_CONFIDENCE = 0.1
+"""How sure the unprompted decode must be to count as agreeing."""
+LEAST_VOICED_SECONDS = 0.03
+"""Voiced time a stretch needs for a second opinion: quick words outside the corpus had 0.03-
+0.14 s (a fast "Six" as little as 0.016), breaths, rustle, coughs, thuds and clicks none."""
 
 
 def sure_enough(transcript: Transcript) -> bool:
@@ -30,3 +45,29 @@ def held_words(transcript: Transcript, expect: str | None, answers: bool) -> boo
     if not sure_enough(transcript):
         return False
     return answers or value_piece(transcript.heard_as or transcript.text, expect)
+
+
+def worth_a_second_opinion(transcript: Transcript, expect: str | None, answers: bool,
+                           voiced: float) -> bool:
+    """Not sure enough to count, but the words would answer the question (or are a piece of
+    the value expected) if they were really said, and the stretch has ``voiced`` seconds of
+    a voice's pitch."""
+    if sure_enough(transcript) or transcript.confidence < SECOND_OPINION_FLOOR:
+        return False
+    if voiced < LEAST_VOICED_SECONDS:
+        return False
+    if not transcript.text.strip():
+        return False
+    return answers or value_piece(transcript.heard_as or transcript.text, expect)
+
+
+def agrees(prompted: Transcript, unprompted: Transcript) -> bool:
+    """The decode with no prompt heard the same answer as the one primed by the question: the
+    same words or figures, or the same yes or no ("Yeah" and "Yes.")."""
+    if unprompted.confidence < AGREEING_CONFIDENCE or not unprompted.text.strip():
+        return False
+    said = prompted.heard_as or prompted.text
+    if compact(said) and compact(said) == compact(unprompted.text):
+        return True
+    answer = yes_or_no(said)
+    return answer is not None and answer == yes_or_no(unprompted.text)

@@ -75,7 +75,7 @@ class TurnOptions:
     max_turn: float = 15.0
     trace_threshold: float = 0.05
     """A loud window scoring at least this counts towards a doubtful stretch."""
-    doubtful_speech: float = 0.12
+    doubtful_speech: float = 0.09
     """Loud seconds a doubtful stretch needs to be worth asking the recogniser about."""
     doubtful_longest: float = 2.0
     """A doubtful stretch longer than this is background (a television), not a short answer."""

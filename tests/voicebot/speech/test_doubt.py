@@ -10,7 +10,7 @@ from bench.line import noise_only
 from bench.questions import hints_by_kind
 from voicebot.audio import Resampler, pcm16_to_float
 from voicebot.speech.base import Transcript
-from voicebot.speech.doubt import held_words
+from voicebot.speech.doubt import agrees, held_words, worth_a_second_opinion
 from voicebot.speech.engines import SpeechEngines
 
 
@@ -28,6 +28,29 @@ def test_sure_words_count_only_when_they_answer_or_are_a_piece_of_the_value() ->
     assert held_words(Transcript("Nope.", 0.6), "yes_no", True)
     assert not held_words(Transcript("Thank you.", 0.9), "account", False)
     assert not held_words(Transcript("Four", 0.9), None, False)
+
+
+def test_an_unsure_answer_from_a_voiced_stretch_gets_a_second_opinion() -> None:
+    assert worth_a_second_opinion(Transcript("Yep", 0.25), "yes_no", True, voiced=0.06)
+    assert worth_a_second_opinion(Transcript("2", 0.19), "account", False, voiced=0.1)
+
+
+def test_no_second_opinion_for_a_sure_decode_an_unvoiced_one_or_no_answer() -> None:
+    assert not worth_a_second_opinion(Transcript("Yes.", 0.7), "yes_no", True, voiced=0.1)
+    assert not worth_a_second_opinion(Transcript("Yeah.", 0.22), "yes_no", True, voiced=0.0)
+    assert not worth_a_second_opinion(Transcript("Do", 0.03), "yes_no", False, voiced=0.1)
+    assert not worth_a_second_opinion(Transcript("Thank you.", 0.3), "account", False,
+                                      voiced=0.2)
+
+
+def test_the_unprompted_decode_agrees_on_the_same_words_figures_or_yes_or_no() -> None:
+    assert agrees(Transcript("2", 0.19), Transcript("Two.", 0.27))
+    assert agrees(Transcript("Yes", 0.14), Transcript("Yeah", 0.21))
+    assert agrees(Transcript("Nope.", 0.2), Transcript("No.", 0.3))
+    assert not agrees(Transcript("2", 0.19), Transcript("TOOP!", 0.25))
+    assert not agrees(Transcript("agent.", 0.3), Transcript("Asian", 0.84))
+    assert not agrees(Transcript("Yes", 0.3), Transcript("No.", 0.3))
+    assert not agrees(Transcript("3", 0.3), Transcript("3", 0.05))  # too unsure to witness
 
 
 @pytest.mark.slow

@@ -1,0 +1,50 @@
+"""How much of a clip is voiced: vocal cords vibrating, a pitch between 70 and 400 Hz.
+
+A second witness for a short sound Silero doubted and Whisper heard unsurely: "Yes", "No",
+"Eight" all carry a voiced vowel, while a breath, rustle or a click is noise with no pitch at
+all, though Whisper (even unprompted) writes "Yeah." for a breath. A frame counts as voiced
+when its normalised autocorrelation peaks high at a lag in the voice's pitch range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FRAME_SECONDS = 0.032
+HOP_SECONDS = 0.016
+LOWEST_PITCH_HZ = 70.0
+HIGHEST_PITCH_HZ = 400.0
+PERIODIC = 0.6
+"""Normalised autocorrelation a frame's best pitch lag needs: speech vowels reach 0.7-0.95 on
+a phone line, band-limited noise stays under 0.4."""
+LOUD_RANGE_DB = 20.0
+"""Only frames within this of the clip's loudest count (the hiss around a word does not)."""
+
+
+def voiced_seconds(samples: np.ndarray, rate: int) -> float:
+    """Seconds of the clip's loud frames that are periodic at a voice's pitch."""
+    size, hop = int(rate * FRAME_SECONDS), int(rate * HOP_SECONDS)
+    if samples.size < size:
+        return 0.0
+    starts = range(0, samples.size - size + 1, hop)
+    frames = np.stack([samples[s : s + size] for s in starts]).astype(np.float64)
+    frames -= frames.mean(axis=1, keepdims=True)
+    power = (frames**2).mean(axis=1)
+    levels = 10 * np.log10(np.maximum(power, 1e-12))
+    loud = levels >= levels.max() - LOUD_RANGE_DB
+    shortest, longest = int(rate / HIGHEST_PITCH_HZ), int(rate / LOWEST_PITCH_HZ)
+    count = 0
+    for frame in frames[loud]:
+        count += _periodicity(frame, shortest, longest) >= PERIODIC
+    return count * HOP_SECONDS
+
+
+def _periodicity(frame: np.ndarray, shortest: int, longest: int) -> float:
+    """The highest normalised autocorrelation at a lag from ``shortest`` to ``longest``."""
+    spectrum = np.fft.rfft(frame, 2 * frame.size)
+    correlation = np.fft.irfft(spectrum * np.conj(spectrum))[: frame.size]
+    if correlation[0] <= 0.0:
+        return 0.0
+    lags = np.arange(shortest, min(longest, frame.size - 1) + 1)
+    overlap = (frame.size - lags) / frame.size  # unbiased: a long lag overlaps less
+    return float(np.max(correlation[lags] / (correlation[0] * overlap)))
