@@ -215,8 +215,8 @@ def test_a_loud_stretch_the_vad_doubts_is_reported_once_it_ends() -> None:
 def test_no_doubt_about_quiet_windows_a_click_or_a_long_background() -> None:
     quiet = [0.2] * 6 + [0.02] * 20
     assert loud_steps(EndOfTurn(), quiet, [False] * 26) == []  # not above the line's floor
-    click = [0.2] * 3 + [0.02] * 20
-    assert loud_steps(EndOfTurn(), click, [True] * 3 + [False] * 20) == []  # under 0.12 s
+    click = [0.2] * 2 + [0.02] * 20
+    assert loud_steps(EndOfTurn(), click, [True] * 2 + [False] * 20) == []  # under 0.09 s
     television = [0.1] * 80 + [0.02] * 20
     assert loud_steps(EndOfTurn(), television, [True] * 80 + [False] * 20) == []  # over 2 s
     tone = [0.01] * 10 + [0.01] * 20
