@@ -40,6 +40,7 @@ from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
 from voicebot.speech.doubt import agrees, held_words, sure_enough, worth_a_second_opinion
 from voicebot.speech.expected import SPELLED, heard_as_one_of
 from voicebot.speech.level import NoiseFloor, VadGain, level_dbfs
+from voicebot.speech.pitch import periodic
 from voicebot.speech.pitch import voiced_seconds as pitched_seconds
 from voicebot.speech.sentence import reads_finished
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
@@ -165,8 +166,11 @@ class Listener:
         complete = self._complete_at == self._voiced_end and self._voiced_end > 0
         spelling = not complete and self._spelling()
         sentence = self._sentence_at == self._voiced_end and self._voiced_end > 0
+        pitched = (loud and not self._turn.speaking
+                   and probability < self._turn.options.trace_threshold
+                   and periodic(window, SAMPLE_RATE))
         signal = self._turn.step(probability, self._window_seconds, complete, loud=loud,
-                                 spelling=spelling, sentence=sentence)
+                                 spelling=spelling, sentence=sentence, pitched=pitched)
         if loud:
             self._loud_at = self._windows
         if speaking and self._turn.sounding:

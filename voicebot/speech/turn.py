@@ -74,7 +74,8 @@ class TurnOptions:
     """Pause after which a partial transcript is worth making, to learn if it is complete."""
     max_turn: float = 15.0
     trace_threshold: float = 0.05
-    """A loud window scoring at least this counts towards a doubtful stretch."""
+    """A loud window scoring at least this counts towards a doubtful stretch (as does one with
+    a voice's pitch: Silero scores a loud, quick "Yes." 0.02-0.12 in every window)."""
     doubtful_speech: float = 0.09
     """Loud seconds a doubtful stretch needs to be worth asking the recogniser about."""
     doubtful_longest: float = 2.0
@@ -126,18 +127,20 @@ class EndOfTurn:
         loud: bool = False,
         spelling: bool = False,
         sentence: bool = False,
+        pitched: bool = False,
     ) -> TurnSignal | None:
         """Advance by one window.
 
         ``complete``: the words so far already answer; ``loud``: this window stands well above
         the line's noise floor; ``spelling``: a value is being spelled out and is not whole yet;
-        ``sentence``: the words so far read as a finished sentence.
+        ``sentence``: the words so far read as a finished sentence; ``pitched``: this window
+        repeats at a voice's pitch (a trace of voice the VAD may have missed).
         """
         weight = self._weight(probability, loud)
         self.voice = weight > 0.0
         if not self.speaking:
             self._since_turn += seconds
-            doubtful = self._doubt(probability, seconds, loud)
+            doubtful = self._doubt(probability, seconds, loud, pitched)
             return self._onset(weight, probability, seconds) or doubtful
         options = self.options
         self.length += seconds
@@ -189,9 +192,10 @@ class EndOfTurn:
                 self._evidence, self._sure, self.onset_age = 0.0, False, 0.0
         return None
 
-    def _doubt(self, probability: float, seconds: float, loud: bool) -> TurnSignal | None:
+    def _doubt(self, probability: float, seconds: float, loud: bool,
+               pitched: bool) -> TurnSignal | None:
         """Follow a loud stretch the VAD is unsure of; DOUBTFUL once it has ended."""
-        if loud and probability >= self.options.trace_threshold:
+        if loud and (probability >= self.options.trace_threshold or pitched):
             self._doubt_loud += seconds
             self._doubt_quiet = 0.0
         elif self._doubt_loud > 0.0:

@@ -6,7 +6,7 @@ import numpy as np
 
 from bench.line import noise_only
 from voicebot.audio import Resampler, pcm16_to_float
-from voicebot.speech.pitch import voiced_seconds
+from voicebot.speech.pitch import periodic, voiced_seconds
 
 RATE = 16000
 
@@ -43,3 +43,13 @@ def test_only_the_loud_part_of_a_clip_counts() -> None:
     hiss = (0.001 * rng.standard_normal(RATE)).astype(np.float32)
     clip = np.concatenate([hiss, _tone(120.0, 0.1), hiss])
     assert 0.06 <= voiced_seconds(clip, RATE) <= 0.12
+
+
+def test_a_keypad_tone_repeats_but_is_no_voice() -> None:
+    t = np.arange(int(RATE * 0.2)) / RATE
+    for low, high in ((697.0, 1209.0), (941.0, 1477.0), (770.0, 1336.0)):
+        tone = (0.1 * (np.sin(2 * np.pi * low * t) + np.sin(2 * np.pi * high * t))).astype(
+            np.float32)
+        assert voiced_seconds(tone, RATE) == 0.0
+        assert not periodic(tone[:512], RATE)
+    assert periodic(_tone(150.0, 0.032), RATE)

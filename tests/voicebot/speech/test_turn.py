@@ -223,6 +223,18 @@ def test_no_doubt_about_quiet_windows_a_click_or_a_long_background() -> None:
     assert loud_steps(EndOfTurn(), tone, [True] * 10 + [False] * 20) == []  # no trace of voice
 
 
+def test_a_loud_pitched_stretch_is_doubtful_though_the_vad_hears_nothing() -> None:
+    """Silero scored a loud, quick "Yes." 0.02-0.12 in every window (a voice outside the
+    corpus at -6 dBFS): its pitch is the trace of voice instead."""
+    turn = EndOfTurn()
+    probs, loud = [0.02] * 5 + [0.02] * 5 + [0.02] * 20, [False] * 5 + [True] * 5 + [False] * 20
+    pitched = [False] * 5 + [True] * 4 + [False] * 21
+    signals = [(i, s) for i, (p, lo, pi) in enumerate(zip(probs, loud, pitched, strict=True))
+               if (s := turn.step(p, W, loud=lo, pitched=pi)) is not None]
+    assert [s for _, s in signals] == [TurnSignal.DOUBTFUL]
+    assert loud_steps(EndOfTurn(), probs, loud) == []  # no pitch, no trace: nothing
+
+
 def test_a_doubtful_stretch_that_held_words_resumes_as_a_turn_in_its_pause() -> None:
     turn = EndOfTurn()
     turn.resume(age=0.8, pause=0.5)
