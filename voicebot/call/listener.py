@@ -40,8 +40,7 @@ from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
 from voicebot.speech.doubt import agrees, held_words, sure_enough, worth_a_second_opinion
 from voicebot.speech.expected import SPELLED, heard_as_one_of
 from voicebot.speech.level import NoiseFloor, VadGain, level_dbfs
-from voicebot.speech.pitch import periodic
-from voicebot.speech.pitch import voiced_seconds as pitched_seconds
+from voicebot.speech.pitch import periodic, pitched_seconds
 from voicebot.speech.sentence import reads_finished
 from voicebot.speech.turn import EndOfTurn, TurnOptions, TurnSignal
 from voicebot.speech.turn_queue import PARTIAL_DROPPED

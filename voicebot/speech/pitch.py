@@ -25,7 +25,7 @@ LOUD_RANGE_DB = 20.0
 """Only frames within this of the clip's loudest count (the hiss around a word does not)."""
 
 
-def voiced_seconds(samples: np.ndarray, rate: int) -> float:
+def pitched_seconds(samples: np.ndarray, rate: int) -> float:
     """Seconds of the clip's loud frames that are periodic at a voice's pitch."""
     size, hop = int(rate * FRAME_SECONDS), int(rate * HOP_SECONDS)
     if samples.size < size:
@@ -36,13 +36,17 @@ def voiced_seconds(samples: np.ndarray, rate: int) -> float:
     power = (frames**2).mean(axis=1)
     levels = 10 * np.log10(np.maximum(power, 1e-12))
     loud = levels >= levels.max() - LOUD_RANGE_DB
-    count = sum(periodic(frame, rate) for frame in frames[loud])
+    count = sum(_voiced(frame, rate) for frame in frames[loud])
     return count * HOP_SECONDS
 
 
 def periodic(frame: np.ndarray, rate: int) -> bool:
     """Whether one short frame (32 ms or so) repeats at a voice's pitch, and is not a tone."""
-    centred = frame.astype(np.float64) - float(frame.mean())
+    return _voiced(frame.astype(np.float64) - float(frame.mean()), rate)
+
+
+def _voiced(centred: np.ndarray, rate: int) -> bool:
+    """``periodic`` for a frame already centred on zero."""
     shortest, longest = int(rate / HIGHEST_PITCH_HZ), int(rate / LOWEST_PITCH_HZ)
     return _periodicity(centred, shortest, longest) >= PERIODIC and not _tone(centred)
 
