@@ -37,7 +37,13 @@ from voicebot.call.timing import TurnTiming
 from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
-from voicebot.speech.doubt import agrees, held_words, sure_enough, worth_a_second_opinion
+from voicebot.speech.doubt import (
+    agrees,
+    held_words,
+    same_answer,
+    sure_enough,
+    worth_a_second_opinion,
+)
 from voicebot.speech.expected import SPELLED, heard_as_one_of
 from voicebot.speech.level import NoiseFloor, VadGain, level_dbfs
 from voicebot.speech.pitch import periodic, pitched_seconds
@@ -241,7 +247,7 @@ class Listener:
             self._resume(transcript, whole)
         elif worth_a_second_opinion(transcript, self._hints.expect, answers,
                                     pitched_seconds(self._doubt_audio, SAMPLE_RATE)):
-            unprompted = Hints(language=self._hints.language)
+            unprompted = Hints(language=self._hints.language, weigh=transcript.text)
             self._doubt = asyncio.create_task(
                 self._recognizer.transcribe(self._doubt_audio, unprompted))
             self._doubt.add_done_callback(
@@ -249,17 +255,19 @@ class Listener:
 
     def _judge_second_opinion(self, prompted: Transcript, answers: bool,
                               task: asyncio.Task[Transcript]) -> None:
-        """The stretch counts when the decode with no prompt heard the same answer; the turn
-        goes on with the surer of the two decodes (the prompted one when as sure: it is
-        written the way the question expects)."""
+        """The stretch counts when the decode with no prompt agrees; the turn goes on with
+        the surer of the two decodes when they say the same (the prompted one when as sure:
+        it is written the way the question expects), else with the prompted one."""
         if task.cancelled() or self._turn.speaking or task.exception() is not None:
             return
         second = task.result()
         agreed = agrees(prompted, second)
-        _LOGGER.debug("call %s: second opinion %r (confidence %.2f) agrees=%s", self._sid,
-                      second.text, second.confidence, agreed)
+        _LOGGER.debug("call %s: second opinion %r (confidence %.2f, the primed words %s "
+                      "less likely) agrees=%s", self._sid, second.text, second.confidence,
+                      second.reading_gap, agreed)
         if agreed:
-            chosen = second if second.confidence > prompted.confidence else prompted
+            surer = same_answer(prompted, second) and second.confidence > prompted.confidence
+            chosen = second if surer else prompted
             self._resume(chosen, answers and sure_enough(chosen))
 
     def _resume(self, transcript: Transcript, whole: bool) -> None:

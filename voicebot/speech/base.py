@@ -36,6 +36,9 @@ class Hints:
     """The language to decode in (``cy`` for a call held in Welsh)."""
     partial: bool = False
     """A speculative decode during a pause: it goes after final ones, and may be dropped."""
+    weigh: str = ""
+    """A reading to weigh against this decode's own (``Transcript.reading_gap``): a second
+    opinion is asked whether words a primed decode heard are as likely without the priming."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class Transcript:
     """What the free decode said, when ``text`` was put right from the expected values."""
     queue_seconds: float = 0.0
     """Time the request waited for the recogniser (the decode itself is ``decode_seconds``)."""
+    reading_gap: float | None = None
+    """How much likelier (log-probability, end of text included) this decode's text is than
+    ``Hints.weigh``'s reading, given the same audio and prompt; at most 0 when the reading is
+    as likely (the beam lost it). None when no reading was weighed, or it could not be."""
 
     @property
     def heard(self) -> bool:

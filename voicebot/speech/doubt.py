@@ -14,7 +14,10 @@ than that ("Yep" 0.25, "2" 0.19, "No." 0.15: espeak voices at 200-230 words a mi
 the corpus). Such a decode is put to two more witnesses: the stretch must be voiced (a pitch,
 ``speech/pitch.py``: a breath, rustle, cough or thud has none, while Whisper, even unprompted,
 writes "Yeah." for a breath), and the same audio decoded with no prompt at all must hear the
-same answer (a decode primed by the question finds the words it expects in noise).
+same answer (a decode primed by the question finds the words it expects in noise). Or, when
+it wrote other words, it must find the primed decode's words at least as likely as its own:
+a beam of a few loses readings, and unprompted Whisper wrote "Tube.." and "Adam.." for a
+quick "Two." and "Agent." while scoring "2" and "agent." likelier (``Transcript.reading_gap``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ SECOND_OPINION_FLOOR = 0.1
 """A less sure decode than DOUBT_CONFIDENCE, but at least this sure, gets a second opinion."""
 AGREEING_CONFIDENCE = 0.1
 """How sure the unprompted decode must be to count as agreeing."""
+LIKELIER_BY = 0.0
+"""The most (log-probability) the unprompted decode's own words may be likelier than the
+primed decode's for the two to agree: none. Quick words outside the corpus whose unprompted
+beam lost the primed reading scored it 0.3-4.6 likelier; a wrong primed reading ("1 2 3 4 1"
+for "Two.") 0.9 less likely."""
 LEAST_VOICED_SECONDS = 0.03
 """Voiced time a stretch needs for a second opinion: quick words outside the corpus had 0.03-
 0.14 s (a fast "Six" as little as 0.016), breaths, rustle, coughs, thuds and clicks none."""
@@ -62,10 +70,18 @@ def worth_a_second_opinion(transcript: Transcript, expect: str | None, answers: 
 
 
 def agrees(prompted: Transcript, unprompted: Transcript) -> bool:
-    """The decode with no prompt heard the same answer as the one primed by the question: the
-    same words or figures, or the same yes or no ("Yeah" and "Yes.")."""
+    """The decode with no prompt heard the same answer as the one primed by the question, or
+    found the primed decode's words at least as likely as its own (``Hints.weigh``)."""
     if unprompted.confidence < AGREEING_CONFIDENCE or not unprompted.text.strip():
         return False
+    if same_answer(prompted, unprompted):
+        return True
+    return unprompted.reading_gap is not None and unprompted.reading_gap <= LIKELIER_BY
+
+
+def same_answer(prompted: Transcript, unprompted: Transcript) -> bool:
+    """The two decodes wrote the same words or figures, or the same yes or no ("Yeah" and
+    "Yes.")."""
     said = prompted.heard_as or prompted.text
     if compact(said) and compact(said) == compact(unprompted.text):
         return True

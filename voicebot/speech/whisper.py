@@ -87,6 +87,8 @@ class _Request:
     partial: bool = False
     voiced: float = 0.0
     """Seconds of the audio that carry voice (measured for account numbers only)."""
+    weigh: str = ""
+    """A reading to weigh against the decode's own (``Hints.weigh``)."""
 
     @property
     def droppable(self) -> bool:
@@ -152,7 +154,8 @@ class WhisperRecognizer:
         voiced = voiced_seconds(audio, SAMPLE_RATE) if hints.expect == "account" else 0.0
         request = _Request(features, self._prompt(hints), audio.size / SAMPLE_RATE,
                            loop.create_future(), hints.expect, hints.candidates,
-                           arrived=time.monotonic(), partial=hints.partial, voiced=voiced)
+                           arrived=time.monotonic(), partial=hints.partial, voiced=voiced,
+                           weigh=hints.weigh.strip())
         self._ensure_worker().put(request)
         return await request.future
 
@@ -261,8 +264,7 @@ class WhisperRecognizer:
                 transcripts[index] = transcript
         took = time.perf_counter() - started
         return [
-            None if t is None else Transcript(t.text, t.confidence, t.no_speech_probability,
-                                              t.alternatives, r.seconds, took, t.heard_as)
+            None if t is None else replace(t, audio_seconds=r.seconds, decode_seconds=took)
             for t, r in zip(transcripts, requests, strict=True)
         ]
 
@@ -296,6 +298,8 @@ class WhisperRecognizer:
                 transcript = self._found_number(request, encoded, transcript)
             if digits and not any(c.isdigit() for c in transcript.text):
                 transcript = self._words_instead(request, window, transcript)
+            if request.weigh and encoded.size:
+                transcript = self._weighed(request, encoded, transcript)
             transcripts.append(transcript)
         return transcripts
 
@@ -324,6 +328,19 @@ class WhisperRecognizer:
             return digits_only
         return replace(free, text=text)
 
+    def _weighed(self, request: _Request, encoded: np.ndarray, transcript: Transcript
+                 ) -> Transcript:
+        """``transcript`` with how much likelier its text is than the reading to weigh. A beam
+        of a few loses a reading it would have scored higher (unprompted, "Tube.." at -9.7
+        where the "2" a primed decode heard scored -5.1), so the two are scored alike here."""
+        if not transcript.text.strip():
+            return transcript
+        if transcript.text.strip() == request.weigh:
+            return replace(transcript, reading_gap=0.0)
+        own, reading = self._rescorer.scores(encoded, request.prompt,
+                                             [transcript.text, request.weigh])
+        return replace(transcript, reading_gap=round(own - reading, 3))
+
     def _digit_suppression(self) -> list[int]:
         if self._digits_only is None:
             self._digits_only = digits_only_suppression(self.tokenizer)
@@ -348,8 +365,9 @@ class WhisperRecognizer:
             suppress_blank=True,
             suppress_tokens=suppress,
         )
-        rescored = any(r.expect in RESCORED and r.candidates for r in requests)
-        # The encoded audio is kept (as host memory) only when a value will be rescored.
+        rescored = any((r.expect in RESCORED and r.candidates) or r.weigh for r in requests)
+        # The encoded audio is kept (as host memory) only when a value will be rescored, or
+        # a reading weighed.
         rows = np.asarray(encoded) if rescored and self.model.device == "cpu" else None
         transcripts = []
         for index, result in enumerate(results):

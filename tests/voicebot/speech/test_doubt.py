@@ -53,6 +53,17 @@ def test_the_unprompted_decode_agrees_on_the_same_words_figures_or_yes_or_no() -
     assert not agrees(Transcript("3", 0.3), Transcript("3", 0.05))  # too unsure to witness
 
 
+def test_the_unprompted_decode_agrees_when_it_finds_the_primed_words_as_likely_as_its_own(
+        ) -> None:
+    """Its beam lost them: "Tube.." written, "2" scored 4.6 likelier (a quick "Two.")."""
+    assert agrees(Transcript("2", 0.12), Transcript("Tube..", 0.55, reading_gap=-4.63))
+    assert agrees(Transcript("agent.", 0.18), Transcript("Adam..", 0.28, reading_gap=0.0))
+    assert not agrees(Transcript("1 2 3 4 1", 0.33),
+                      Transcript("1 2 3 4", 0.25, reading_gap=0.92))
+    assert not agrees(Transcript("2", 0.19), Transcript("TOOP!", 0.25))  # nothing weighed
+    assert not agrees(Transcript("2", 0.19), Transcript("Tube.", 0.05, reading_gap=-3.0))
+
+
 @pytest.mark.slow
 async def test_whisper_finds_no_words_in_a_breath_a_cough_or_a_thud(
         engines: SpeechEngines) -> None:

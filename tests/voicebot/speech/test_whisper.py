@@ -84,3 +84,18 @@ def test_a_runaway_decode_is_detected(engines: SpeechEngines) -> None:
     assert recognizer._ran_away("the the the the the the the the the the the the the", 13, request)
     assert not recognizer._ran_away("yes that's right", 5, request)
     loop.close()
+
+
+async def test_a_reading_is_weighed_against_the_decode_on_the_same_audio(
+        engines: SpeechEngines) -> None:
+    """A second opinion asks how likely a primed decode's words are without the priming: the
+    decode's own text against itself is no likelier, a sentence never said is far less
+    likely, and nothing is weighed unless asked."""
+    audio = to_16k(phone_line(engines, "My bin was missed today."))
+    plain = await engines.recognizer.transcribe(audio, Hints())
+    assert plain.reading_gap is None
+    itself = await engines.recognizer.transcribe(audio, Hints(weigh=plain.text))
+    assert itself.reading_gap == 0.0
+    other = await engines.recognizer.transcribe(audio, Hints(weigh="Council tax please."))
+    assert other.text == plain.text
+    assert other.reading_gap is not None and other.reading_gap > 5.0, other
