@@ -93,6 +93,8 @@ class Turn:
     alternatives: tuple[str, ...] = ()
     confidence: float = 0.0
     heard: bool = False
+    audio_from: float = 0.0
+    """Where the turn's audio begins: before the speech's onset when its first word was kept."""
 
 
 @dataclass
@@ -111,8 +113,10 @@ async def hear(vad: Vad, recognizer: Recognizer, frames: list[bytes | None],
 
     def on_event(event: CallEvent) -> None:
         if event.type is CallEventType.SPEECH_START:  # a doubtful stretch began ``since`` ago
-            since = event.data.get("since", 0.0)
-            hearing.turns.append(Turn(clock.now - (since if isinstance(since, float) else 0.0)))
+            since, kept = event.data.get("since", 0.0), event.data.get("kept", 0.0)
+            hearing.turns.append(Turn(clock.now - (since if isinstance(since, float) else 0.0),
+                                      audio_from=clock.now - (kept if isinstance(kept, float)
+                                                              else 0.0)))
         elif event.type is CallEventType.TURN_END and hearing.turns:
             hearing.turns[-1].ended = clock.now
 

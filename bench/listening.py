@@ -109,9 +109,9 @@ def table(rows: list[dict[str, object]], key: str, title: str) -> None:
     for row in rows:
         groups[str(row[key])].append(row)
     print(f"\n### {title}\n")
-    print(f"| {key} | utterances | missed | first word lost | split | false starts | WER "
-          "| postcodes right | accounts right | end-of-turn p50 / p95 |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(f"| {key} | utterances | missed | first word lost | onset cut from the audio | split "
+          "| false starts | WER | postcodes right | accounts right | end-of-turn p50 / p95 |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in sorted(groups):
         print(summary_row(name, groups[name]))
     print(summary_row("**all**", rows))
@@ -121,12 +121,13 @@ def summary_row(name: str, rows: list[dict[str, object]]) -> str:
     count = len(rows)
     missed = sum(bool(r["missed"]) for r in rows)
     lost = sum(bool(r["first_word_lost"]) for r in rows)
+    cut = sum(bool(r.get("onset_cut")) for r in rows)
     split = sum(bool(r["split"]) for r in rows)
     false = sum(int(r["false_turns"]) for r in rows)  # type: ignore[call-overload]
     errors = sum(int(r["errors"]) for r in rows)  # type: ignore[call-overload]
     words = sum(int(r["words"]) for r in rows)  # type: ignore[call-overload]
     delays = [float(r["end_delay"]) for r in rows if r["end_delay"] is not None]  # type: ignore[arg-type]
-    return (f"| {name} | {count} | {missed} | {lost} | {split} | {false} | "
+    return (f"| {name} | {count} | {missed} | {lost} | {cut} | {split} | {false} | "
             f"{errors / max(1, words):.3f} | {_right(rows, 'postcode')} | "
             f"{_right(rows, 'account')} | {_pct(delays, 50)} / {_pct(delays, 95)} |")
 

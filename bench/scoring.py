@@ -12,6 +12,8 @@ from bench.questions import slot_value
 from voicebot.language.spoken import words_to_digits, yes_or_no
 
 WORD_KINDS = {"postcode": "postcode", "account": "account"}
+ONSET_SLACK = 0.04
+"""A window and a bit: the listener's clock runs in 32 ms windows behind 20 ms frames."""
 
 
 @dataclass
@@ -20,6 +22,9 @@ class Score:
     false_turns: int
     split: bool
     first_word_lost: bool
+    onset_cut: bool
+    """The turn's audio begins after the speech did (the listener lost the first word, not
+    Whisper); a missed utterance counts."""
     errors: int
     words: int
     value_right: bool | None
@@ -44,6 +49,7 @@ def score(hearing: Hearing, line: OnTheLine, reference: str, kind: str, value: s
         false_turns=len(false),
         split=len(target) > 1,
         first_word_lost=bool(ref) and (not target or first_deleted(ref, hyp)),
+        onset_cut=not target or target[0].audio_from > line.speech_on + ONSET_SLACK,
         errors=errors,
         words=len(ref),
         value_right=_value_right(target, kind, value),

@@ -204,12 +204,14 @@ class Listener:
 
     def _begin(self, kept: int, quiet: int = 0, **data: object) -> None:
         """The turn's audio so far is the last ``kept`` windows before it, the last ``quiet``
-        of them a pause; the session hears SpeechStarted."""
+        of them a pause; the session hears SpeechStarted. The event says how many seconds of
+        audio before it the turn holds (``kept``): whether a caller's first word was kept."""
         self._utterance = list(self._preroll)[len(self._preroll) - kept :]
         self._voiced_end = max(1, kept - quiet) if quiet else kept
         self._quiet = list(range(self._voiced_end, kept))
         self._preroll.clear()
-        self._emit(CallEventType.SPEECH_START, **data)
+        self._emit(CallEventType.SPEECH_START, kept=round(kept * self._window_seconds, 3),
+                   **data)
         self._results.put_nowait(SpeechStarted())
 
     def _check_doubtful(self) -> None:
