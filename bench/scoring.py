@@ -49,7 +49,7 @@ def score(hearing: Hearing, line: OnTheLine, reference: str, kind: str, value: s
         false_turns=len(false),
         split=len(target) > 1,
         first_word_lost=bool(ref) and (not target or first_deleted(ref, hyp)),
-        onset_cut=not target or target[0].audio_from > line.speech_on + ONSET_SLACK,
+        onset_cut=not target or bool(target[0].audio_from > line.speech_on + ONSET_SLACK),
         errors=errors,
         words=len(ref),
         value_right=_value_right(target, kind, value),
