@@ -154,9 +154,11 @@ def speak(voice: Voice, text: str) -> np.ndarray:
 
 
 def _espeak(voice: Voice, text: str) -> np.ndarray:
+    """``text`` may be SSML (``<speak>...</speak>``), for a break inside one breath group."""
+    markup = ["-m"] if text.lstrip().startswith("<speak>") else []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "said.wav"
-        subprocess.run(["espeak-ng", "-v", voice.voice, "-s", str(voice.speed), "-p",
+        subprocess.run(["espeak-ng", *markup, "-v", voice.voice, "-s", str(voice.speed), "-p",
                         str(voice.pitch), "-w", str(path), text], check=True, capture_output=True)
         with wave.open(str(path)) as wav:
             rate, pcm = wav.getframerate(), wav.readframes(wav.getnframes())

@@ -16,22 +16,18 @@ the end-of-turn delay a change to this must not lengthen.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
-import tempfile
-import wave
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.callers import RATE, Voice, trim
+from bench.callers import Voice, speak, trim
 from bench.hearing import hear
 from bench.line import BY_NAME, on_the_line
 from bench.questions import hints_by_kind
 from bench.scoring import score
-from voicebot.audio import pcm16_to_float, resample
 from voicebot.config import load_settings
 from voicebot.speech.engines import SpeechEngines
 
@@ -56,14 +52,7 @@ CONDITIONS = ["lead-3s", "white-30dB", "comfort-15dB"]
 def said(voice: Voice, text: str, pause: float) -> np.ndarray:
     """``text`` as one utterance, its ``|`` a break of ``pause`` seconds, at 8 kHz."""
     ssml = "<speak>" + text.replace("|", f'<break time="{int(pause * 1000)}ms"/>') + "</speak>"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "said.wav"
-        subprocess.run(["espeak-ng", "-m", "-v", voice.voice, "-s", str(voice.speed), "-p",
-                        str(voice.pitch), "-w", str(path), ssml], check=True,
-                       capture_output=True)
-        with wave.open(str(path)) as wav:
-            rate, pcm = wav.getframerate(), wav.readframes(wav.getnframes())
-    return trim(resample(pcm16_to_float(pcm), rate, RATE))
+    return trim(speak(voice, ssml))
 
 
 async def main() -> None:
