@@ -38,6 +38,7 @@ from voicebot.errors import RecognitionError, SpeechError, VoicebotError
 from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
 from voicebot.speech.doubt import (
+    LEAST_VOICED_SECONDS,
     agrees,
     held_words,
     same_answer,
@@ -55,8 +56,9 @@ _LOGGER = logging.getLogger(__name__)
 
 PREROLL_SECONDS = 0.5
 """Audio kept from before the first window of evidence for a turn: a soft first syllable."""
-HISTORY_SECONDS = 2.5
-"""Most audio kept from before a turn starts (evidence gathered slowly over short gaps)."""
+HISTORY_SECONDS = 5.0
+"""Most audio kept from before a turn starts (evidence gathered slowly over short gaps, or a
+spelled value's first piece the VAD doubted: up to 2 s of it, and the pause after it)."""
 TAIL_SECONDS = 0.2
 """Silence kept after the last voiced window: Whisper ends words better with a little tail."""
 MAX_PAUSE_SECONDS = 0.4
@@ -141,10 +143,14 @@ class Listener:
         self._doubt_audio = np.zeros(0, dtype=np.float32)
         self._loud_at = 0
         """The window most recently loud against the line's noise floor."""
+        self._earlier: tuple[int, int] | None = None
+        """Where the last voiced stretch the recogniser did not take as words began and ended
+        (windows heard): a spelled value's first piece, should the next one start a turn."""
 
     def expect(self, hints: Hints) -> None:
         """What the dialogue is asking for now: biases recognition and the end of turn."""
         self._hints = hints
+        self._earlier = None
 
     async def next(self) -> Result:
         return await self._results.get()
@@ -194,8 +200,32 @@ class Listener:
             self._start_late_decode()
 
     def _start_turn(self) -> None:
-        """Keep the audio back to where the evidence began, plus a margin for a soft start."""
-        self._begin(self._kept(self._turn.onset_age))
+        """Keep the audio back to where the evidence began, plus a margin for a soft start;
+        while a value is spelled out, back to a voiced stretch just before, if there was one
+        (``_earlier_piece``)."""
+        kept = self._kept(self._turn.onset_age)
+        earlier = self._earlier_piece(kept)
+        if earlier <= kept or self._earlier is None:
+            self._begin(kept)
+            return
+        gap_from = max(0, self._earlier[1] - (self._windows - earlier))
+        self._begin(earlier)
+        # the pause between the pieces is a pause (shortened for Whisper), not the caller
+        self._quiet = list(range(gap_from, earlier - kept))
+
+    def _earlier_piece(self, kept: int) -> int:
+        """Windows to keep for a spelled value whose first piece was a voiced stretch the VAD
+        doubted and the recogniser did not take as words ("four oh oh one" decoded alone as
+        "Work all over."), when this turn began within a spelled pause of its end: that piece
+        is this answer's start, and decoded with the rest it is heard. 0 when there is none."""
+        if self._earlier is None or not self._spelling():
+            return 0
+        began, ended = self._earlier
+        onset = self._windows - kept + int(PREROLL_SECONDS / self._window_seconds)
+        pause = (onset - ended) * self._window_seconds
+        if not 0.0 <= pause <= self._turn.options.spelled_silence:
+            return 0
+        return min(len(self._preroll), self._windows - began)
 
     def _kept(self, age: float) -> int:
         """Windows kept before a turn whose evidence began ``age`` s ago: back to there, plus
@@ -210,6 +240,7 @@ class Listener:
         self._voiced_end = max(1, kept - quiet) if quiet else kept
         self._quiet = list(range(self._voiced_end, kept))
         self._preroll.clear()
+        self._earlier = None
         self._emit(CallEventType.SPEECH_START, kept=round(kept * self._window_seconds, 3),
                    **data)
         self._results.put_nowait(SpeechStarted())
@@ -242,13 +273,15 @@ class Listener:
         answers = self._whole(transcript)
         whole = sure_enough(transcript) and answers
         confirmed = held_words(transcript, self._hints.expect, whole)
+        voiced = pitched_seconds(self._doubt_audio, SAMPLE_RATE)
+        if not confirmed and voiced >= LEAST_VOICED_SECONDS:
+            self._earlier = (self._doubt_from, self._doubt_to)
         _LOGGER.debug("call %s: doubtful stretch %r (no speech %.2f, confidence %.2f) "
                       "confirmed=%s", self._sid, transcript.text,
                       transcript.no_speech_probability, transcript.confidence, confirmed)
         if confirmed:
             self._resume(transcript, whole)
-        elif worth_a_second_opinion(transcript, self._hints.expect, answers,
-                                    pitched_seconds(self._doubt_audio, SAMPLE_RATE)):
+        elif worth_a_second_opinion(transcript, self._hints.expect, answers, voiced):
             unprompted = Hints(language=self._hints.language, weigh=transcript.text)
             self._doubt = asyncio.create_task(
                 self._recognizer.transcribe(self._doubt_audio, unprompted))
