@@ -273,15 +273,16 @@ class Listener:
         answers = self._whole(transcript)
         whole = sure_enough(transcript) and answers
         confirmed = held_words(transcript, self._hints.expect, whole)
-        voiced = pitched_seconds(self._doubt_audio, SAMPLE_RATE)
-        if not confirmed and voiced >= LEAST_VOICED_SECONDS:
-            self._earlier = (self._doubt_from, self._doubt_to)
         _LOGGER.debug("call %s: doubtful stretch %r (no speech %.2f, confidence %.2f) "
                       "confirmed=%s", self._sid, transcript.text,
                       transcript.no_speech_probability, transcript.confidence, confirmed)
         if confirmed:
             self._resume(transcript, whole)
-        elif worth_a_second_opinion(transcript, self._hints.expect, answers, voiced):
+            return
+        voiced = pitched_seconds(self._doubt_audio, SAMPLE_RATE)
+        if voiced >= LEAST_VOICED_SECONDS:
+            self._earlier = (self._doubt_from, self._doubt_to)
+        if worth_a_second_opinion(transcript, self._hints.expect, answers, voiced):
             unprompted = Hints(language=self._hints.language, weigh=transcript.text)
             self._doubt = asyncio.create_task(
                 self._recognizer.transcribe(self._doubt_audio, unprompted))
