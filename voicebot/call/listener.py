@@ -205,27 +205,32 @@ class Listener:
         (``_earlier_piece``)."""
         kept = self._kept(self._turn.onset_age)
         earlier = self._earlier_piece(kept)
-        if earlier <= kept or self._earlier is None:
+        if earlier is None:
             self._begin(kept)
             return
-        gap_from = max(0, self._earlier[1] - (self._windows - earlier))
-        self._begin(earlier)
+        keep, gap_from = earlier
+        self._begin(keep)
         # the pause between the pieces is a pause (shortened for Whisper), not the caller
-        self._quiet = list(range(gap_from, earlier - kept))
+        self._quiet = list(range(gap_from, keep - kept))
 
-    def _earlier_piece(self, kept: int) -> int:
-        """Windows to keep for a spelled value whose first piece was a voiced stretch the VAD
-        doubted and the recogniser did not take as words ("four oh oh one" decoded alone as
-        "Work all over."), when this turn began within a spelled pause of its end: that piece
-        is this answer's start, and decoded with the rest it is heard. 0 when there is none."""
+    def _earlier_piece(self, kept: int) -> tuple[int, int] | None:
+        """For a spelled value whose first piece was a voiced stretch the VAD doubted and the
+        recogniser did not take as words ("four oh oh one" decoded alone as "Work all
+        over."), when this turn began within a spelled pause of its end: the windows to keep
+        (that piece is this answer's start, and decoded with the rest it is heard), and where
+        in them the pause after it begins. None when there is no such piece, or it is already
+        within the ``kept`` windows."""
         if self._earlier is None or not self._spelling():
-            return 0
+            return None
         began, ended = self._earlier
         onset = self._windows - kept + int(PREROLL_SECONDS / self._window_seconds)
         pause = (onset - ended) * self._window_seconds
         if not 0.0 <= pause <= self._turn.options.spelled_silence:
-            return 0
-        return min(len(self._preroll), self._windows - began)
+            return None
+        keep = min(len(self._preroll), self._windows - began)
+        if keep <= kept:
+            return None
+        return keep, max(0, ended - (self._windows - keep))
 
     def _kept(self, age: float) -> int:
         """Windows kept before a turn whose evidence began ``age`` s ago: back to there, plus

@@ -52,7 +52,7 @@ def held_words(transcript: Transcript, expect: str | None, answers: bool) -> boo
     whole answer (``answers``, the dialogue's verdict) or a piece of the value expected."""
     if not sure_enough(transcript):
         return False
-    return answers or value_piece(transcript.heard_as or transcript.text, expect)
+    return _fits(transcript, expect, answers)
 
 
 def worth_a_second_opinion(transcript: Transcript, expect: str | None, answers: bool,
@@ -66,6 +66,12 @@ def worth_a_second_opinion(transcript: Transcript, expect: str | None, answers: 
         return False
     if not transcript.text.strip():
         return False
+    return _fits(transcript, expect, answers)
+
+
+def _fits(transcript: Transcript, expect: str | None, answers: bool) -> bool:
+    """The words answer the question (``answers``, the dialogue's verdict) or are a piece of
+    the value expected, as Whisper heard them before any putting right."""
     return answers or value_piece(transcript.heard_as or transcript.text, expect)
 
 

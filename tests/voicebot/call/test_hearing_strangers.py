@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 
 from bench.callers import VOICES, Phrase, Voice, real_recordings, say_phrase
-from bench.hearing import hear
+from bench.hearing import Hearing, hear
 from bench.line import BY_NAME, SOUNDS, Condition, noise_only, on_the_line
 from bench.questions import hints_by_kind
-from bench.scoring import score
+from bench.scoring import Score, score
 from voicebot.speech.base import Hints
 from voicebot.speech.engines import SpeechEngines
 
@@ -30,11 +30,17 @@ SAID = [Phrase("Council tax balance.", "request"),
         Phrase("Yes.", "yes_no")]
 
 
-async def _heard(engines: SpeechEngines, audio: object, phrase: Phrase, condition: Condition,
-                 hints: Hints, seed: str) -> None:
+async def _hearing(engines: SpeechEngines, audio: object, phrase: Phrase,
+                   condition: Condition, hints: Hints, seed: str) -> tuple[Hearing, Score]:
+    """The phrase's audio on the line, through the real listener, and its score."""
     line = on_the_line(audio, condition, seed)  # type: ignore[arg-type]
     hearing = await hear(engines.vad, engines.recognizer, line.frames, hints)
-    result = score(hearing, line, phrase.reference, phrase.kind, phrase.value)
+    return hearing, score(hearing, line, phrase.reference, phrase.kind, phrase.value)
+
+
+async def _heard(engines: SpeechEngines, audio: object, phrase: Phrase, condition: Condition,
+                 hints: Hints, seed: str) -> None:
+    hearing, result = await _hearing(engines, audio, phrase, condition, hints, seed)
     assert not result.missed, (seed, condition.name)
     assert not result.split, (seed, condition.name, [t.text for t in hearing.turns])
     assert not result.first_word_lost, (seed, condition.name, result.text)
@@ -147,10 +153,9 @@ async def test_a_value_spelled_slowly_is_one_turn_and_right(
     if voice.engine == "espeak" and not __import__("shutil").which("espeak-ng"):
         pytest.skip("espeak-ng is not installed (scripts/setup --browser installs it)")
     hints = await hints_by_kind({phrase.kind})
-    line = on_the_line(say_phrase(voice, phrase), BY_NAME[condition],
-                       f"{voice.name}|{phrase.text}")
-    hearing = await hear(engines.vad, engines.recognizer, line.frames, hints[phrase.kind])
-    result = score(hearing, line, phrase.reference, phrase.kind, phrase.value)
+    hearing, result = await _hearing(engines, say_phrase(voice, phrase), phrase,
+                                     BY_NAME[condition], hints[phrase.kind],
+                                     f"{voice.name}|{phrase.text}")
     assert not result.split, [t.text for t in hearing.turns]
     assert result.value_right, [t.text for t in hearing.turns]
 
@@ -173,10 +178,9 @@ async def test_a_first_piece_the_vad_doubted_is_kept_with_the_rest(
     if not __import__("shutil").which("espeak-ng"):
         pytest.skip("espeak-ng is not installed (scripts/setup --browser installs it)")
     hints = await hints_by_kind({phrase.kind})
-    line = on_the_line(say_phrase(voice, phrase), BY_NAME["comfort-15dB"],
-                       f"scan|{voice.name}|{phrase.text}")
-    hearing = await hear(engines.vad, engines.recognizer, line.frames, hints[phrase.kind])
-    result = score(hearing, line, phrase.reference, phrase.kind, phrase.value)
+    hearing, result = await _hearing(engines, say_phrase(voice, phrase), phrase,
+                                     BY_NAME["comfort-15dB"], hints[phrase.kind],
+                                     f"scan|{voice.name}|{phrase.text}")
     assert not result.onset_cut, [(t.text, t.audio_from) for t in hearing.turns]
     assert not result.split and result.value_right, [t.text for t in hearing.turns]
     assert phrase.value in hearing.turns[0].text.upper(), hearing.turns[0].text
