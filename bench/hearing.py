@@ -106,7 +106,8 @@ class Hearing:
 
 
 async def hear(vad: Vad, recognizer: Recognizer, frames: list[bytes | None],
-               hints: Hints) -> Hearing:
+               hints: Hints, bot_until: float = 0.0) -> Hearing:
+    """``bot_until``: the bot speaks from the start of the line until then (seconds)."""
     clock = VirtualClock()
     paced = PacedRecognizer(recognizer, clock)
     hearing = Hearing()
@@ -122,11 +123,14 @@ async def hear(vad: Vad, recognizer: Recognizer, frames: list[bytes | None],
 
     listener = Listener(vad, paced, on_event, "CA-bench")
     listener.expect(hints)
+    listener.playback(bot_until > 0.0)
     collector = asyncio.create_task(_collect(listener, hearing, clock))
     try:
         for index, frame in enumerate(frames):
             if frame is not None:
                 listener.feed(AudioIn(frame, 8000))
+            if index * FRAME_SECONDS < bot_until <= (index + 1) * FRAME_SECONDS:
+                listener.playback(False)
             await _settle(paced, clock, (index + 1) * FRAME_SECONDS)
         end = len(frames) * FRAME_SECONDS
         while paced.running or any(t.answered < 0 for t in hearing.turns if t.ended >= 0):

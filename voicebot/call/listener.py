@@ -12,11 +12,14 @@ a postcode or account number is being spelled out and is not yet whole, the turn
 (and the turn's own decode starts shortly before that longer wait ends).
 Only voiced audio reaches Whisper, and a doubtful transcript is reported as NotHeard, never as
 an answer. A loud stretch the VAD doubted throughout (a quick "Oh." it never scores as speech)
-is decoded once it ends, and becomes a turn only if the words answer the question or are a
-piece of a value being spelled out (``speech/doubt.py``).
+is decoded once it ends, and becomes a turn if the words answer the question or are a piece
+of a value being spelled out (``speech/doubt.py``); if it has a voice's pitch but no words the
+recogniser will vouch for, and the bot was quiet when it began, it is still a turn, reported as
+NotHeard, so a caller whose word the line mangled is asked again instead of left in silence.
 
 Use: ``feed(frame)`` for every inbound frame (cheap, never blocks), ``expect(hints)`` when the
-dialogue asks something, and ``await next()`` for what the caller did.
+dialogue asks something, ``playback(playing)`` when the bot starts and stops speaking, and
+``await next()`` for what the caller did.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from voicebot.events import CallEvent, CallEventType, EventSink
 from voicebot.speech.base import SAMPLE_RATE, Hints, Recognizer, Transcript, Vad
 from voicebot.speech.doubt import (
     LEAST_VOICED_SECONDS,
+    a_voice,
     agrees,
     held_words,
     same_answer,
@@ -63,6 +67,10 @@ TAIL_SECONDS = 0.2
 """Silence kept after the last voiced window: Whisper ends words better with a little tail."""
 MAX_PAUSE_SECONDS = 0.4
 """Longest pause kept inside a turn's audio; the rest of a longer one is cut out."""
+ECHO_SECONDS = 0.3
+"""How long after the bot stops speaking its voice may still come back down the line (a
+handset's echo): a doubtful stretch that begins sooner is not taken for the caller unless the
+recogniser read words in it."""
 LATE_DECODE_SECONDS = 0.5
 """While a spelled value waits out its long pause with no usable partial, the turn's own decode
 starts this long before the pause would end the turn, so its transcript is ready when it does."""
@@ -146,11 +154,25 @@ class Listener:
         self._earlier: tuple[int, int] | None = None
         """Where the last voiced stretch the recogniser did not take as words began and ended
         (windows heard): a spelled value's first piece, should the next one start a turn."""
+        self._doubt_began = 0
+        """Where the loud part of the doubtful stretch being judged began (windows heard)."""
+        self._quiet_from: int | None = 0
+        """Where the bot last fell quiet (windows heard); None while it speaks."""
+        self._unread_at = -1
+        """The turn's voiced end when it was resumed from a voice that was not read as words:
+        if the caller adds nothing, the turn is NotHeard."""
 
     def expect(self, hints: Hints) -> None:
         """What the dialogue is asking for now: biases recognition and the end of turn."""
         self._hints = hints
         self._earlier = None
+
+    def playback(self, playing: bool) -> None:
+        """The bot's voice is (``playing``), or is no longer, going down the line. A voice the
+        recogniser could not read becomes a turn only when it began after the bot fell quiet:
+        while the bot speaks it may be the bot's own echo, and barging in on that would cut
+        the bot off for nothing."""
+        self._quiet_from = None if playing else self._windows
 
     async def next(self) -> Result:
         return await self._results.get()
@@ -258,6 +280,7 @@ class Listener:
         quiet = int(self._turn.doubtful_pause / self._window_seconds)
         after = max(0, quiet - int(TAIL_SECONDS / self._window_seconds))
         self._doubt_from, self._doubt_to = self._windows - kept, self._windows - quiet
+        self._doubt_began = self._windows - round(self._turn.doubtful_age / self._window_seconds)
         windows = list(self._preroll)[len(self._preroll) - kept : len(self._preroll) - after]
         if not windows:
             return
@@ -292,13 +315,16 @@ class Listener:
             self._doubt = asyncio.create_task(
                 self._recognizer.transcribe(self._doubt_audio, unprompted))
             self._doubt.add_done_callback(
-                lambda second: self._judge_second_opinion(transcript, answers, second))
+                lambda second: self._judge_second_opinion(transcript, answers, voiced, second))
+        elif self._caller_unread(voiced):
+            self._resume(transcript, whole=False, read=False)
 
-    def _judge_second_opinion(self, prompted: Transcript, answers: bool,
+    def _judge_second_opinion(self, prompted: Transcript, answers: bool, voiced: float,
                               task: asyncio.Task[Transcript]) -> None:
         """The stretch counts when the decode with no prompt agrees; the turn goes on with
         the surer of the two decodes when they say the same (the prompted one when as sure:
-        it is written the way the question expects), else with the prompted one."""
+        it is written the way the question expects), else with the prompted one. When they
+        disagree, a voice is still the caller's turn, not read."""
         if task.cancelled() or self._turn.speaking or task.exception() is not None:
             return
         second = task.result()
@@ -310,20 +336,36 @@ class Listener:
             surer = same_answer(prompted, second) and second.confidence > prompted.confidence
             chosen = second if surer else prompted
             self._resume(chosen, answers and sure_enough(chosen))
+        elif self._caller_unread(voiced):
+            self._resume(prompted, whole=False, read=False)
 
-    def _resume(self, transcript: Transcript, whole: bool) -> None:
+    def _caller_unread(self, voiced: float) -> bool:
+        """The doubtful stretch, with ``voiced`` seconds of a voice's pitch, was the caller
+        saying something the recogniser could not read: voice enough (``doubt.a_voice``), and
+        it began after the bot fell quiet and its echo died away."""
+        if self._quiet_from is None or not a_voice(voiced):
+            return False
+        echo = round(ECHO_SECONDS / self._window_seconds)
+        return self._doubt_began >= self._quiet_from + echo
+
+    def _resume(self, transcript: Transcript, whole: bool, read: bool = True) -> None:
         """The turn starts where the stretch began (as much of it as is still kept), in its
-        pause; the session hears SpeechStarted now, and the turn ends as any other would."""
+        pause; the session hears SpeechStarted now, and the turn ends as any other would.
+        Words not ``read`` (a voice the recogniser could not vouch for) make it NotHeard,
+        unless the caller goes on and the turn is decoded afresh."""
         kept = min(len(self._preroll), self._windows - self._doubt_from)
         began = (self._windows - self._doubt_from) * self._window_seconds - PREROLL_SECONDS
         self._begin(kept, self._windows - self._stretch_end(), doubtful=True,
-                    since=round(max(began, 0.0), 3))
+                    since=round(max(began, 0.0), 3), **({} if read else {"unread": True}))
         seconds = self._window_seconds
         self._turn.resume(kept * seconds, (kept - self._voiced_end) * seconds)
         decoded: asyncio.Future[Transcript] = asyncio.get_running_loop().create_future()
         decoded.set_result(transcript)
         self._partial, self._partial_at = decoded, self._voiced_end
-        self._mark(transcript, self._voiced_end, whole)
+        if read:
+            self._mark(transcript, self._voiced_end, whole)
+        else:
+            self._unread_at = self._voiced_end
 
     def _stretch_end(self) -> int:
         """Where the doubtful stretch's voice ended: its last window the VAD gave a trace of,
@@ -424,13 +466,14 @@ class Listener:
     def _finish(self, signal: TurnSignal) -> None:
         audio = self._audio()
         reuse = self._partial if self._partial_at == self._voiced_end else None
+        unread = reuse is not None and self._unread_at == self._voiced_end
         pause = (len(self._utterance) - self._voiced_end) * self._window_seconds
         self._utterance, self._voiced_end = [], 0
         self._partial, self._partial_at, self._complete_at, self._late_at = None, -1, -1, -1
-        self._sentence_at = -1
+        self._sentence_at = self._unread_at = -1
         self._emit(CallEventType.TURN_END, seconds=round(audio.size / SAMPLE_RATE, 2),
                    capped=signal is TurnSignal.CAPPED, pause=round(pause, 3))
-        task = asyncio.create_task(self._recognise(audio, reuse, pause))
+        task = asyncio.create_task(self._recognise(audio, reuse, pause, unread))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -447,7 +490,10 @@ class Listener:
         return await self._recognizer.transcribe(audio, self._hints)
 
     async def _recognise(self, audio: np.ndarray, partial: asyncio.Future[Transcript] | None,
-                         pause: float) -> None:
+                         pause: float, unread: bool = False) -> None:
+        """The turn's result. An ``unread`` turn (a voice whose words the recogniser could
+        not vouch for) is NotHeard with no transcript: none of its words is offered as an
+        answer, though the record keeps what the recogniser guessed."""
         ended = time.monotonic()
         try:
             transcript = await self._transcribe(audio, partial)
@@ -461,7 +507,11 @@ class Listener:
                 "asr-failed", f"{type(err).__name__}: {err}")))
             return
         timing = TurnTiming(pause, ended, time.monotonic() - ended, transcript)
-        if transcript.heard:
+        if unread:
+            self._emit(CallEventType.NOT_HEARD, text=transcript.text,
+                       confidence=round(transcript.confidence, 3), unread=True)
+            self._results.put_nowait(NotHeard(None, timing))
+        elif transcript.heard:
             self._emit(CallEventType.TRANSCRIPT, text=transcript.text,
                        confidence=round(transcript.confidence, 3))
             self._results.put_nowait(Heard(transcript, timing))

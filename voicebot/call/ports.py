@@ -52,6 +52,10 @@ class ListenerPort(Protocol):
 
     def feed(self, frame: AudioIn) -> None: ...
 
+    def playback(self, playing: bool) -> None:
+        """The bot's voice is, or is no longer, going down the line."""
+        ...
+
     async def next(self) -> Heard_: ...
 
 

@@ -221,10 +221,19 @@ class CallSession:
             return
         self._speaking_interruptible = action.interruptible
         timing, self._timing = self._timing, None
-        self._speaking = asyncio.create_task(self.speaker.say(
-            action.text, action.interruptible, action.language, timing=timing))
+        self._speaking = asyncio.create_task(self._spoken(action, timing))
         if not action.interruptible:
             await self._finish_speaking()
+
+    async def _spoken(self, action: Say, timing: TurnTiming | None) -> bool:
+        """Speak one sentence; the listener knows the bot's voice is on the line meanwhile
+        (what comes back then may be its echo)."""
+        self.listener.playback(True)
+        try:
+            return await self.speaker.say(action.text, action.interruptible, action.language,
+                                          timing=timing)
+        finally:
+            self.listener.playback(False)
 
     async def _finish_speaking(self) -> None:
         task, self._speaking = self._speaking, None

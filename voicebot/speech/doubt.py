@@ -40,6 +40,13 @@ for "Two.") 0.9 less likely."""
 LEAST_VOICED_SECONDS = 0.03
 """Voiced time a stretch needs for a second opinion: quick words outside the corpus had 0.03-
 0.14 s (a fast "Six" as little as 0.016), breaths, rustle, coughs, thuds and clicks none."""
+A_VOICE_SECONDS = 0.04
+"""Voiced time that makes a doubtful stretch a caller's voice even when no decode of it can be
+trusted (the caller is asked again, not left in silence): three pitched frames, more than
+twice the most that any breath, rustle, cough, thud, click or keypad tone on the lines of
+bench/line.py reached (0.016, under 384 lines), while quick words outside the corpus that
+the recogniser misread ("fix" for "Six.", "item." for "Agent.", "bandy" for "Bin day.") had
+0.05-0.24 (one, 0.016)."""
 
 
 def sure_enough(transcript: Transcript) -> bool:
@@ -67,6 +74,12 @@ def worth_a_second_opinion(transcript: Transcript, expect: str | None, answers: 
     if not transcript.text.strip():
         return False
     return _fits(transcript, expect, answers)
+
+
+def a_voice(voiced: float) -> bool:
+    """A stretch with ``voiced`` seconds of a voice's pitch is somebody speaking, whatever
+    the recogniser made of it."""
+    return voiced >= A_VOICE_SECONDS
 
 
 def _fits(transcript: Transcript, expect: str | None, answers: bool) -> bool:

@@ -186,6 +186,35 @@ async def test_a_first_piece_the_vad_doubted_is_kept_with_the_rest(
     assert phrase.value in hearing.turns[0].text.upper(), hearing.turns[0].text
 
 
+MISREAD = [
+    (Voice("gb-230", "espeak", "en-gb", 230, 45), Phrase("Six.", "digits")),
+    (Voice("scotland-m1-205", "espeak", "en-gb-scotland+m1", 205, 40),
+     Phrase("Bin day.", "request"))]
+"""Quick words outside the corpus (bench/quick_words.py) on a line at -6 dBFS, clipped: the
+VAD scores them 0.03-0.5 and Whisper reads "fix" and "bandy", so no words may be taken, but
+they carry a voice's pitch."""
+
+
+@pytest.mark.parametrize(("voice", "phrase"), MISREAD,
+                         ids=[f"{v.name}-{p.text}" for v, p in MISREAD])
+async def test_a_voice_the_recogniser_cannot_read_is_asked_again_once_the_bot_is_quiet(
+        engines: SpeechEngines, voice: Voice, phrase: Phrase) -> None:
+    """Said to a quiet bot, it is a turn that is not heard (the caller is asked again, not
+    left in silence), and none of the recogniser's guess is offered as an answer. Said while
+    the bot is speaking, or just as it stops (it may be the bot's own echo), it is no turn."""
+    if not __import__("shutil").which("espeak-ng"):
+        pytest.skip("espeak-ng is not installed (scripts/setup --browser installs it)")
+    hint = (await hints_by_kind({phrase.kind}))[phrase.kind]
+    line = on_the_line(say_phrase(voice, phrase), BY_NAME["level-6dB"],
+                       f"{voice.name}|{phrase.text}")
+    quiet = await hear(engines.vad, engines.recognizer, line.frames, hint)
+    assert [(t.heard, t.text) for t in quiet.turns] == [(False, "")], quiet.turns
+    assert quiet.turns[0].audio_from <= line.speech_on
+    for bot_until in (line.speech_off + 0.5, line.speech_on - 0.1):
+        speaking = await hear(engines.vad, engines.recognizer, line.frames, hint, bot_until)
+        assert speaking.turns == [], (bot_until, speaking.turns)
+
+
 async def test_a_breath_a_cough_or_a_thud_starts_no_turn_whatever_is_asked(
         engines: SpeechEngines) -> None:
     """The recogniser is asked about loud stretches the VAD doubts, and, primed with what the

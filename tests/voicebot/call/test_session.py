@@ -66,6 +66,9 @@ class SilentCaller:
     def feed(self, frame: Any) -> None:
         pass
 
+    def playback(self, playing: bool) -> None:
+        pass
+
     async def next(self) -> Any:
         await asyncio.Event().wait()
 
@@ -82,6 +85,9 @@ class ScriptedCaller:
         self._asked.put_nowait(None)
 
     def feed(self, frame: Any) -> None:
+        pass
+
+    def playback(self, playing: bool) -> None:
         pass
 
     async def next(self) -> Any:
@@ -180,6 +186,30 @@ async def test_a_caller_who_never_speaks_is_recorded_as_silent(tmp_path: Path) -
     assert stored is not None and stored["outcome"] == "silent", stored
     assert "I haven't heard anything" in speaker.said[-1]
     assert (figures["silent"], figures["contained"]) == (1, 0)
+
+
+async def test_the_listener_knows_when_the_bot_is_speaking(tmp_path: Path) -> None:
+    """A voice the recogniser cannot read is taken for the caller only when the bot is quiet
+    (its echo is not the caller), so the listener must hear of every sentence's start and
+    end, and be left knowing the bot is quiet while it waits for an answer."""
+
+    class Watching(SilentCaller):
+        def __init__(self) -> None:
+            self.heard: list[tuple[bool, int]] = []
+            self.speaker: Speaker | None = None
+
+        def playback(self, playing: bool) -> None:
+            assert self.speaker is not None
+            self.heard.append((playing, len(self.speaker.said)))
+
+    watching = Watching()
+    async with session(tmp_path, listener=watching) as (call, _, speaker):
+        watching.speaker = speaker
+        await asyncio.wait_for(call.run(), 20)
+    said = len(speaker.said)
+    assert said >= 3
+    assert watching.heard == [(on, turn + (not on)) for turn in range(said)
+                              for on in (True, False)]
 
 
 async def test_a_call_past_the_time_limit_is_told_and_transferred(tmp_path: Path) -> None:

@@ -35,6 +35,9 @@ class ScriptedCaller:
     def feed(self, frame: Any) -> None:
         pass
 
+    def playback(self, playing: bool) -> None:
+        pass
+
     async def next(self) -> Any:
         await self.asked.wait()
         if self.results:
