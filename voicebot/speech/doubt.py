@@ -18,6 +18,11 @@ same answer (a decode primed by the question finds the words it expects in noise
 it wrote other words, it must find the primed decode's words at least as likely as its own:
 a beam of a few loses readings, and unprompted Whisper wrote "Tube.." and "Adam.." for a
 quick "Two." and "Agent." while scoring "2" and "agent." likelier (``Transcript.reading_gap``).
+
+A stretch that fails all that but carries a voice's pitch for longer than any of the line's
+other sounds (``a_voice``) is still somebody speaking: a clipped "Six." read as "fix", a "Bin
+day." read as "bandy". The listener makes it a turn that was not heard, so the caller is
+asked again rather than left in silence, and offers none of its words as an answer.
 """
 
 from __future__ import annotations
