@@ -342,8 +342,11 @@ class Listener:
     def _caller_unread(self, voiced: float) -> bool:
         """The doubtful stretch, with ``voiced`` seconds of a voice's pitch, was the caller
         saying something the recogniser could not read: voice enough (``doubt.a_voice``), and
-        it began after the bot fell quiet and its echo died away."""
-        if self._quiet_from is None or not a_voice(voiced):
+        it began after the bot fell quiet and its echo died away. Not while a value is spelled
+        out: such a stretch is kept as the first piece of the turn that follows
+        (``_earlier_piece``), and a turn made of it alone ended before a faint next piece (a
+        slow "H X ... one ... two P L" split in two)."""
+        if self._quiet_from is None or self._spelling() or not a_voice(voiced):
             return False
         echo = round(ECHO_SECONDS / self._window_seconds)
         return self._doubt_began >= self._quiet_from + echo

@@ -113,10 +113,11 @@ QUICK += [(Voice("gb-230", "espeak", "en-gb", 230, 45), "Yes.", "yes_no", "level
 was missed by the listener before the second opinion and the pitch (checked). Among them: the
 right word decoded less surely than a doubtful stretch needs (0.1-0.4), a stretch loud for
 only 0.1 s, and a loud "Yes." Silero scored 0.02-0.12 in every window."""
-QUICK += [(Voice("gb-m4-210", "espeak", "en-gb+m4", 210, 40), "Two.", "digits", "loss-3%"),
-          (Voice("gb-230", "espeak", "en-gb", 230, 45), "Agent.", "word", "white-15dB")]
+QUICK += [(Voice("gb-m4-210", "espeak", "en-gb+m4", 210, 40), "Two.", "digits", "loss-3%")]
 """Missed until the second opinion weighed the primed decode's words: unprompted, Whisper
-wrote "Tube.." and "Adam.." but scored "2" and "agent." likelier (bench/quick_words.py)."""
+wrote "Tube.." but scored "2" likelier (bench/quick_words.py). (A fast "Agent." in white
+noise, rescued the same way on one machine, is decoded "item." on another: Whisper's int8
+arithmetic differs by CPU, so it is not asserted here.)"""
 
 
 @pytest.mark.parametrize(("voice", "text", "kind", "condition"), QUICK,
@@ -187,12 +188,12 @@ async def test_a_first_piece_the_vad_doubted_is_kept_with_the_rest(
 
 
 MISREAD = [
-    (Voice("gb-230", "espeak", "en-gb", 230, 45), Phrase("Six.", "digits")),
+    (Voice("us-m3-220", "espeak", "en-us+m3", 220, 45), Phrase("No.", "yes_no")),
     (Voice("scotland-m1-205", "espeak", "en-gb-scotland+m1", 205, 40),
      Phrase("Bin day.", "request"))]
 """Quick words outside the corpus (bench/quick_words.py) on a line at -6 dBFS, clipped: the
-VAD scores them 0.03-0.5 and Whisper reads "fix" and "bandy", so no words may be taken, but
-they carry a voice's pitch."""
+VAD scores them under 0.5 and Whisper reads "Oh." (0.24 sure) and "bandy", so no words may be
+taken, but they carry a voice's pitch."""
 
 
 @pytest.mark.parametrize(("voice", "phrase"), MISREAD,
