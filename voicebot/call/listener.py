@@ -161,11 +161,15 @@ class Listener:
         self._unread_at = -1
         """The turn's voiced end when it was resumed from a voice that was not read as words:
         if the caller adds nothing, the turn is NotHeard."""
+        self._unread_due: tuple[int, int, int, Transcript] | None = None
+        """While a value is spelled out: a voice not read, waiting to see whether a turn starts
+        soon enough to take it as its first piece (when, where it began and ended, its decode);
+        if none does, it is a turn of its own."""
 
     def expect(self, hints: Hints) -> None:
         """What the dialogue is asking for now: biases recognition and the end of turn."""
         self._hints = hints
-        self._earlier = None
+        self._earlier = self._unread_due = None
 
     def playback(self, playing: bool) -> None:
         """The bot's voice is (``playing``), or is no longer, going down the line. A voice the
@@ -220,6 +224,8 @@ class Listener:
             self._start_partial()
         elif spelling and self._late_decode_due():
             self._start_late_decode()
+        elif self._unread_alone_due():
+            self._unread_alone()
 
     def _start_turn(self) -> None:
         """Keep the audio back to where the evidence began, plus a margin for a soft start;
@@ -267,7 +273,7 @@ class Listener:
         self._voiced_end = max(1, kept - quiet) if quiet else kept
         self._quiet = list(range(self._voiced_end, kept))
         self._preroll.clear()
-        self._earlier = None
+        self._earlier = self._unread_due = None
         self._emit(CallEventType.SPEECH_START, kept=round(kept * self._window_seconds, 3),
                    **data)
         self._results.put_nowait(SpeechStarted())
@@ -317,7 +323,7 @@ class Listener:
             self._doubt.add_done_callback(
                 lambda second: self._judge_second_opinion(transcript, answers, voiced, second))
         elif self._caller_unread(voiced):
-            self._resume(transcript, whole=False, read=False)
+            self._unread(transcript)
 
     def _judge_second_opinion(self, prompted: Transcript, answers: bool, voiced: float,
                               task: asyncio.Task[Transcript]) -> None:
@@ -337,19 +343,49 @@ class Listener:
             chosen = second if surer else prompted
             self._resume(chosen, answers and sure_enough(chosen))
         elif self._caller_unread(voiced):
-            self._resume(prompted, whole=False, read=False)
+            self._unread(prompted)
 
     def _caller_unread(self, voiced: float) -> bool:
         """The doubtful stretch, with ``voiced`` seconds of a voice's pitch, was the caller
         saying something the recogniser could not read: voice enough (``doubt.a_voice``), and
-        it began after the bot fell quiet and its echo died away. Not while a value is spelled
-        out: such a stretch is kept as the first piece of the turn that follows
-        (``_earlier_piece``), and a turn made of it alone ended before a faint next piece (a
-        slow "H X ... one ... two P L" split in two)."""
-        if self._quiet_from is None or self._spelling() or not a_voice(voiced):
+        it began after the bot fell quiet and its echo died away."""
+        if self._quiet_from is None or not a_voice(voiced):
             return False
         echo = round(ECHO_SECONDS / self._window_seconds)
         return self._doubt_began >= self._quiet_from + echo
+
+    def _unread(self, transcript: Transcript) -> None:
+        """A voice not read is a turn, NotHeard unless the caller goes on. While a value is
+        spelled out, only if no turn starts within the spelled pause: one that does takes it
+        as its first piece (``_earlier_piece``), where a turn of it alone would end before a
+        faint next piece (a slow "H X ... one ... two P L" split in two)."""
+        if not self._spelling():
+            self._resume(transcript, whole=False, read=False)
+            return
+        wait = round(self._turn.options.spelled_silence / self._window_seconds)
+        self._unread_due = (self._doubt_to + wait, self._doubt_from, self._doubt_to, transcript)
+
+    def _unread_alone_due(self) -> bool:
+        """The spelled pause after a voice not read is over, and the line was quiet all
+        through it. Anything loud since is the caller going on (a faint next piece the VAD
+        barely hears: "nine two" after "four oh oh one"), and the voice is left to be the
+        first piece of the turn that follows (``_earlier_piece``), as it would have been."""
+        if self._unread_due is None or self._windows < self._unread_due[0]:
+            return False
+        if self._turn.speaking or self._turn.onset_age > 0.0:
+            return False
+        gap = round(self._turn.options.onset_gap / self._window_seconds)
+        if self._loud_at > self._unread_due[2] + gap:
+            self._unread_due = None
+            return False
+        return True
+
+    def _unread_alone(self) -> None:
+        """No turn took the voice not read as its first piece: it is a turn of its own."""
+        assert self._unread_due is not None
+        _, self._doubt_from, self._doubt_to, transcript = self._unread_due
+        self._unread_due = None
+        self._resume(transcript, whole=False, read=False)
 
     def _resume(self, transcript: Transcript, whole: bool, read: bool = True) -> None:
         """The turn starts where the stretch began (as much of it as is still kept), in its
