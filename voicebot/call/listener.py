@@ -366,25 +366,21 @@ class Listener:
         self._unread_due = (self._doubt_to + wait, self._doubt_from, self._doubt_to, transcript)
 
     def _unread_alone_due(self) -> bool:
-        """The spelled pause after a voice not read is over, and the line was quiet all
-        through it. Anything loud since is the caller going on (a faint next piece the VAD
-        barely hears: "nine two" after "four oh oh one"), and the voice is left to be the
-        first piece of the turn that follows (``_earlier_piece``), as it would have been."""
-        if self._unread_due is None or self._windows < self._unread_due[0]:
-            return False
-        if self._turn.speaking or self._turn.onset_age > 0.0:
-            return False
-        gap = round(self._turn.options.onset_gap / self._window_seconds)
-        if self._loud_at > self._unread_due[2] + gap:
-            self._unread_due = None
-            return False
-        return True
+        """The spelled pause after a voice not read is over, and no turn is starting."""
+        return (self._unread_due is not None and self._windows >= self._unread_due[0]
+                and not self._turn.speaking and self._turn.onset_age == 0.0)
 
     def _unread_alone(self) -> None:
-        """No turn took the voice not read as its first piece: it is a turn of its own."""
+        """No turn took the voice not read as its first piece: it is a turn of its own, if
+        the line was quiet all through the pause. Anything loud since is the caller going on
+        (a faint next piece the VAD barely hears: "nine two" after "four oh oh one"), and the
+        voice is left to be the first piece of the turn that follows (``_earlier_piece``)."""
         assert self._unread_due is not None
-        _, self._doubt_from, self._doubt_to, transcript = self._unread_due
+        _, began, ended, transcript = self._unread_due
         self._unread_due = None
+        if self._loud_at > ended + round(self._turn.options.onset_gap / self._window_seconds):
+            return
+        self._doubt_from, self._doubt_to = began, ended
         self._resume(transcript, whole=False, read=False)
 
     def _resume(self, transcript: Transcript, whole: bool, read: bool = True) -> None:
