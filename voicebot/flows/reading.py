@@ -22,6 +22,7 @@ from voicebot.flows.policy import (
     OUT_OF_SCOPE,
     Request,
     Situation,
+    agreed_words,
     clear_global,
     clear_request,
     request,
@@ -41,6 +42,10 @@ KEY_FOR_A_PERSON = "0"
 
 _CORRECTABLE = ("postcode", "account", "number", "phone")
 """Slot types whose value read back may be corrected by saying it (or the wrong part) again."""
+_AGREEABLE = ("choice",)
+"""Slot types whose answer, one of a few options, is surer when every hypothesis gives it. Not
+yes/no: "that's right" heard as "not right" in every hypothesis was the commonest wrong answer
+taken (``bench/read_backs.py``)."""
 _IDENTIFYING = ("postcode", "account")
 """Slot types worth keeping when given before they are asked for (at a clarifying question)."""
 _ORDINALS = {"first": 0, "second": 1, "last": -1, "one": 0, "1": 0, "two": 1, "2": 1}
@@ -87,6 +92,8 @@ class Reading:
     """The option of a clarifying question the caller picked."""
     complete: bool
     """Whether the words already make a whole answer (the listener may stop waiting)."""
+    agreed: bool = False
+    """Every hypothesis gives the same option of the choice asked for."""
 
     @property
     def text(self) -> str:
@@ -101,9 +108,32 @@ class Reading:
     def sure(self) -> bool:
         """A value heard clearly enough to use without reading it back (unless the slot says
         always)."""
-        if self.value is None or self.value.value is None or self.value.unsure:
+        if self.value is None:
             return False
-        return self.keyed or sure_words(self.confidence, self.situation)
+        return self.keyed or sure_value(self.value, self.confidence, self.situation,
+                                        self.agreed)
+
+
+def sure_value(value: Parsed, confidence: float, situation: Situation, agreed: bool) -> bool:
+    """A spoken value is used without reading it back when the recogniser was sure of the
+    words, or, for an option every hypothesis gives, nearly sure."""
+    if value.value is None or value.unsure:
+        return False
+    return sure_words(confidence, situation) or (agreed and agreed_words(confidence, situation))
+
+
+def agreed_value(slot: SlotDef, heard: list[str], council: CouncilData,
+                 values: Mapping[str, Any]) -> bool:
+    """Whether every hypothesis, read alone, gives one and the same option of a choice (two
+    spellings of one option, "call back" and "callback", are one answer)."""
+    if slot.type not in _AGREEABLE or not heard:
+        return False
+    answers = {_spelled_alike(parse_slot(slot, [text], council, values).value) for text in heard}
+    return len(answers) == 1 and "" not in answers
+
+
+def _spelled_alike(value: Any) -> str:
+    return "" if value is None else "".join(c for c in str(value).lower() if c.isalnum())
 
 
 def heard_words(turn: CallerTurn) -> tuple[str, ...]:
@@ -145,6 +175,9 @@ def read(turn: CallerTurn, question: Question, flows: FlowSet,
         slot=slot, value=value, yes_no=yes_or_no(text) if spoken else None, choice=choice,
         complete=_complete(question, text, ranked_globals, ranked, council) if spoken
         else False,
+        agreed=spoken and slot is not None and question.slot is not None
+        and question.mode is Mode.ASKING
+        and agreed_value(question.slot, list(heard), council, question.values),
     )
 
 
@@ -271,5 +304,5 @@ def explain(reading: Reading) -> list[str]:
     return lines
 
 
-__all__ = ["OUT_OF_SCOPE", "Question", "Reading", "explain", "heard_words", "prepare", "read",
-           "routed"]
+__all__ = ["OUT_OF_SCOPE", "Question", "Reading", "agreed_value", "explain", "heard_words",
+           "prepare", "read", "routed", "sure_value"]

@@ -95,3 +95,32 @@ def test_the_mode_moves_only_as_the_table_allows(start: Mode, goes: Mode,
     else:
         with pytest.raises(DataError, match="no move"):
             state.enter(goes)
+
+
+def test_a_closed_answer_every_hypothesis_gives_is_taken_without_reading_it_back(
+        flows: tuple[FlowSet, CouncilData]) -> None:
+    """Whisper's doubt spread over spellings ("a call back, please" / "a callback please.") is
+    no doubt over the answer; hypotheses that differ on it, a guess far under the bar, a yes or
+    no ("that's right" is heard as "not right" in every hypothesis), or an open value such as
+    a postcode are still read back."""
+    built, council = flows
+    choice = slot_question(flows, "after_hours", "choice")
+
+    def heard(question: Question, text: str, others: tuple[str, ...], confidence: float
+              ) -> Reading:
+        turn = CallerTurn(text=text, alternatives=others, confidence=confidence)
+        return read(turn, question, built, council)
+
+    agreed = heard(choice, "a call back, please", ("a callback please.",), 0.45)
+    assert agreed.value is not None and agreed.value.value == "call back"
+    assert agreed.agreed and agreed.sure
+    split = heard(choice, "a call back, please", ("a message please",), 0.45)
+    assert not split.agreed and not split.sure
+    assert heard(choice, "a call back, please", ("a callback please.",), 0.6).sure
+    faint = heard(choice, "a call back, please", ("a callback please.",), 0.3)
+    assert faint.agreed and not faint.sure
+    yes_no = heard(slot_question(flows, "after_hours", "use_this_number"), "yes", ("yes.",), 0.45)
+    assert yes_no.value is not None and yes_no.value.value is True and not yes_no.sure
+    postcode = heard(slot_question(flows, "bins", "postcode"), "L S six two Q T",
+                     ("L S six, two Q T",), 0.45)
+    assert postcode.value is not None and not postcode.agreed and not postcode.sure
