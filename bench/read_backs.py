@@ -23,7 +23,7 @@ import asyncio
 import json
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -77,6 +77,8 @@ class Tally:
     wrong: int = 0
     none: int = 0
     by_confidence: Counter[str] | None = None
+    delays: list[float] = field(default_factory=list)
+    """Seconds from the end of the caller's words to the words heard (decodes as timed)."""
 
     def __post_init__(self) -> None:
         self.by_confidence = Counter()
@@ -87,7 +89,14 @@ class Tally:
         c = self.by_confidence
         return (f"{name}: {total} answers; taken right {self.right}, read back {self.read_back}"
                 f", taken wrong {self.wrong}, no value {self.none}  |  confidence alone: "
-                f"right {c['right']}, read back {c['read_back']}, wrong {c['wrong']}")
+                f"right {c['right']}, read back {c['read_back']}, wrong {c['wrong']}"
+                + (f"  |  heard after p50 {_quantile(self.delays, 0.5):.2f} s, p95 "
+                   f"{_quantile(self.delays, 0.95):.2f} s" if self.delays else ""))
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 RESULTS = ROOT / "bench" / ".cache" / "read-backs.jsonl"
@@ -153,6 +162,7 @@ async def main() -> None:
                         tally.none += 1
                         continue
                     turn = turns[0]
+                    tally.delays.append(turn.answered - line.speech_off)
                     heard = [normalise(t) for t in (turn.text, *turn.alternatives) if t]
                     before = (tally.right, tally.wrong)
                     score(tally, phrase.kind, heard, turn.confidence, expected, out,

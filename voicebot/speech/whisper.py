@@ -275,7 +275,12 @@ class WhisperRecognizer:
         decoded = self._generate(requests, window, suppress)
         transcripts: list[Transcript | None] = []
         for request, (transcript, tokens, encoded) in zip(requests, decoded, strict=True):
-            trimmed = said_once(trim_restart(transcript.text))
+            restart = trim_restart(transcript.text)
+            trimmed = said_once(restart)
+            # the words said again from their start, not one word echoed ("callback, callback,
+            # callback" was the prompt's list recited, not a caller's answer)
+            restarted = restart != transcript.text and trimmed == restart and len(
+                restart.split()) >= 2
             if trimmed != transcript.text:
                 transcript = replace(transcript, text=trimmed)
             if window < FULL_WINDOW and self._ran_away(transcript.text, tokens, request):
@@ -285,6 +290,10 @@ class WhisperRecognizer:
                 elif request.partial:
                     transcripts.append(None)
                     continue
+                elif restarted and not self._ran_away(transcript.text, 0, request):
+                    # It only said the caller's words again ("leave a message, leave a
+                    # message, leave a"): the first saying stands, and no 30 s decode is spent.
+                    _LOGGER.debug("short-window decode said it again; kept %r", trimmed)
                 else:
                     _LOGGER.info("short-window decode ran away (%r); redoing on 30 s window",
                                  transcript.text[:60])
