@@ -13,7 +13,7 @@ with no words (a cough, a thud) at the same question must give no value at all.
 
 Tuning voices and phrases are reported apart from held-out ones.
 
-    .venv/bin/python bench/read_backs.py
+    flock -s /tmp/voicebot-cpu.lock .venv/bin/python bench/read_backs.py   # accuracy
 """
 
 from __future__ import annotations
@@ -138,8 +138,8 @@ def _meaning(value: object) -> str:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--show", action="store_true", help="print every answer read back or "
-                        "taken wrong")
+    parser.add_argument("--show", action="store_true",
+                        help="print every answer not taken right")
     args = parser.parse_args()
     engines = SpeechEngines.load(load_settings())
     tallies = {f"{part}, {kind}": Tally() for part in ("tuning", "held out") for kind in SLOTS}
@@ -164,10 +164,10 @@ async def main() -> None:
                     turn = turns[0]
                     tally.delays.append(turn.answered - line.speech_off)
                     heard = [normalise(t) for t in (turn.text, *turn.alternatives) if t]
-                    before = (tally.right, tally.wrong)
+                    before = tally.right
                     score(tally, phrase.kind, heard, turn.confidence, expected, out,
                           part)
-                    if args.show and (tally.right, tally.wrong) == before:
+                    if args.show and tally.right == before:
                         print(f"  {voice.name} {name} {phrase.text!r}: {heard} "
                               f"conf {turn.confidence:.2f}")
         for kind in SLOTS:
