@@ -35,7 +35,7 @@ from voicebot.flows.state import OPEN_MODES, Mode
 from voicebot.language.digits import correct, spoken_digits
 from voicebot.language.fillers import core_request
 from voicebot.language.intents import IntentScore, content, tokens
-from voicebot.language.spoken import changes_mind, normalise, yes_or_no
+from voicebot.language.spoken import changes_mind, letters_and_digits, normalise, yes_or_no
 
 KEY_FOR_A_PERSON = "0"
 """A lone 0 keyed where 0 is no answer asks for a person, as phone menus have taught callers."""
@@ -128,12 +128,8 @@ def agreed_value(slot: SlotDef, heard: list[str], council: CouncilData,
     spellings of one option, "call back" and "callback", are one answer)."""
     if slot.type not in _AGREEABLE or not heard:
         return False
-    answers = {_spelled_alike(parse_slot(slot, [text], council, values).value) for text in heard}
-    return len(answers) == 1 and "" not in answers
-
-
-def _spelled_alike(value: Any) -> str:
-    return "" if value is None else "".join(c for c in str(value).lower() if c.isalnum())
+    answers = [parse_slot(slot, [text], council, values).value for text in heard]
+    return None not in answers and len({letters_and_digits(str(a)) for a in answers}) == 1
 
 
 def heard_words(turn: CallerTurn) -> tuple[str, ...]:
@@ -175,8 +171,7 @@ def read(turn: CallerTurn, question: Question, flows: FlowSet,
         slot=slot, value=value, yes_no=yes_or_no(text) if spoken else None, choice=choice,
         complete=_complete(question, text, ranked_globals, ranked, council) if spoken
         else False,
-        agreed=spoken and slot is not None and question.slot is not None
-        and question.mode is Mode.ASKING
+        agreed=spoken and question.mode is Mode.ASKING and question.slot is not None
         and agreed_value(question.slot, list(heard), council, question.values),
     )
 
