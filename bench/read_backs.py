@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,12 +34,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.callers import VOICES, Phrase, say_phrase
 from bench.hearing import hear
 from bench.line import BY_NAME, SOUNDS, noise_only, on_the_line
+from voicebot.call.expecting import hints_for
 from voicebot.config import load_settings
 from voicebot.council.data import CouncilData
+from voicebot.flows.actions import Expectation
 from voicebot.flows.policy import Situation, sure_words
 from voicebot.flows.reading import agreed_value, sure_value
 from voicebot.flows.schema import SlotDef
-from voicebot.flows.slots import parse_slot
+from voicebot.flows.slots import parse_slot, slot_complete
 from voicebot.language.spoken import normalise
 from voicebot.speech.base import Hints
 from voicebot.speech.engines import SpeechEngines
@@ -64,10 +67,12 @@ CONDITIONS = ("lead-3s", "level-35dB", "white-15dB", "loss-3%")
 
 
 def hints(kind: str) -> Hints:
-    """What the listener is told at the question, as ``voicebot.call.expecting`` makes it."""
+    """What the listener is told at the question: the product's expectation for the slot
+    (``Replies.expect_answer``), made into hints by ``voicebot.call.expecting``, with the
+    slot's own test of a whole answer (the turn may end as soon as one is heard)."""
     slot = SLOTS[kind]
-    phrases = tuple(slot.options) if kind == "choice" else ("yes", "no")
-    return Hints(expect=kind, phrases=phrases, prompt=", ".join(phrases))
+    return hints_for(Expectation(slot_type=kind, options=tuple(slot.options)),
+                     lambda text: slot_complete(slot, text, COUNCIL, {}))
 
 
 @dataclass
@@ -76,27 +81,19 @@ class Tally:
     read_back: int = 0
     wrong: int = 0
     none: int = 0
-    by_confidence: Counter[str] | None = None
+    by_confidence: Counter[str] = field(default_factory=Counter)
+    """The outcomes had the rule been the recogniser's confidence alone."""
     delays: list[float] = field(default_factory=list)
     """Seconds from the end of the caller's words to the words heard (decodes as timed)."""
 
-    def __post_init__(self) -> None:
-        self.by_confidence = Counter()
-
     def line(self, name: str) -> str:
         total = self.right + self.read_back + self.wrong + self.none
-        assert self.by_confidence is not None
         c = self.by_confidence
         return (f"{name}: {total} answers; taken right {self.right}, read back {self.read_back}"
                 f", taken wrong {self.wrong}, no value {self.none}  |  confidence alone: "
                 f"right {c['right']}, read back {c['read_back']}, wrong {c['wrong']}"
-                + (f"  |  heard after p50 {_quantile(self.delays, 0.5):.2f} s, p95 "
-                   f"{_quantile(self.delays, 0.95):.2f} s" if self.delays else ""))
-
-
-def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+                + (f"  |  heard after p50 {np.percentile(self.delays, 50):.2f} s, p95 "
+                   f"{np.percentile(self.delays, 95):.2f} s" if self.delays else ""))
 
 
 RESULTS = ROOT / "bench" / ".cache" / "read-backs.jsonl"
@@ -110,20 +107,16 @@ def score(tally: Tally, kind: str, heard: list[str], confidence: float, expected
     if parsed.value is None:
         tally.none += 1
         return
-    assert tally.by_confidence is not None
     agreed = agreed_value(slot, heard, COUNCIL, {})
     right = expected is not None and _meaning(parsed.value) == _meaning(expected)
-    sure = sure_value(parsed, confidence, Situation.ANSWERING, agreed)
     out.append({"part": part, "kind": kind, "value": parsed.value, "heard": heard,
                 "confidence": round(confidence, 3), "agreed": agreed, "unsure": parsed.unsure,
                 "right": right})
+    sure = sure_value(parsed, confidence, Situation.ANSWERING, agreed)
     alone = not parsed.unsure and sure_words(confidence, Situation.ANSWERING)
-    for rule, verdict in (("product", sure), ("alone", alone)):
-        outcome = "read_back" if not verdict else ("right" if right else "wrong")
-        if rule == "product":
-            setattr(tally, outcome, getattr(tally, outcome) + 1)
-        else:
-            tally.by_confidence[outcome] += 1
+    outcome = "read_back" if not sure else ("right" if right else "wrong")
+    setattr(tally, outcome, getattr(tally, outcome) + 1)
+    tally.by_confidence["read_back" if not alone else ("right" if right else "wrong")] += 1
 
 
 MEANINGS = {"callback": "call back", "call me": "call back", "ring me": "call back",
