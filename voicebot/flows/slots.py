@@ -93,11 +93,17 @@ def _account(slot: SlotDef, heard: list[str], council: CouncilData,
              values: Mapping[str, Any]) -> Parsed:
     """Exactly ``digits`` digits (a stutter allowed for), never a part of a longer number: a
     search inside one could make the bot read a real account number back, and nothing that
-    holds a card number is taken or echoed. Whether the account exists is for verification."""
+    holds a card number is taken or echoed. Whether the account exists is for verification.
+
+    A card in the best hearing means the caller read one out: nothing is taken. One only in
+    another hearing is a decode that ran on ("4.0042.0004.0004..."): that hearing is passed
+    over, and no number inside it is taken from any other."""
     length = slot.digits or 8
-    said = [digits for text in heard if (digits := spoken_digits(text))]
-    if any(card_in(digits) for digits in said):
+    said = [spoken_digits(text) for text in heard]
+    carded = [digits for digits in said if card_in(digits)]
+    if said[0] in carded:
         return Parsed(None, problem="missing")
+    said = [digits for digits in said if digits and not any(digits in c for c in carded)]
     for digits in said:
         if len(digits) == length:
             return Parsed(digits)

@@ -443,7 +443,9 @@ def trim_restart(text: str) -> str:
         while start + run < len(words) and words[run] == words[start + run]:
             run += 1
         wordy = sum(1 for w in words[:run] if w.isalpha()) >= 2  # digits may repeat for real
-        if wordy and (run >= 3 or start + run == len(words)):
+        # started again to the end, a word among the figures ("It's 4002 5985. It's 4002")
+        again = run >= 2 and start + run == len(words) and any(w.isalpha() for w in words[:run])
+        if again or (wordy and (run >= 3 or start + run == len(words))):
             return " ".join(original[:start])
     return text
 

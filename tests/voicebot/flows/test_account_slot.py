@@ -16,6 +16,10 @@ from voicebot.flows.actions import CallerTurn, Listen, Say
 from voicebot.flows.conversation_tests import AlwaysOpen, fixed_today
 from voicebot.flows.engine import Dialogue
 from voicebot.flows.registry import build
+from voicebot.flows.schema import SlotDef
+from voicebot.flows.slots import parse_slot
+from voicebot.language.digits import spoken_digits
+from voicebot.privacy import card_in
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -73,3 +77,17 @@ async def test_the_real_account_number_is_taken(tmp_path: Path) -> None:
     dialogue, _ = await at_account_prompt(tmp_path)
     actions = await dialogue.hear(CallerTurn(digits="40019283"))
     assert asked(actions) == "postcode" and dialogue.slots["account"] == "40019283"
+
+
+def test_a_card_only_in_a_decode_that_ran_on_does_not_lose_the_number_heard() -> None:
+    """A beam that ran on ("4.0042.0004.0004...") can hold a Luhn-valid run by chance: it is
+    passed over, while a card in the best hearing, or around the number, still stops it."""
+    council = CouncilData.load(ROOT / "seeds", today=fixed_today)
+    slot = SlotDef(type="account", digits=8)
+    ran_on = "It's 4. 0042. 0004. 0004. 0004. 0004."
+    assert card_in(spoken_digits(ran_on))
+    taken = parse_slot(slot, ["It's 40042740.", ran_on], council, {})
+    assert taken.value == "40042740"
+    card = "it's 4556 7375 8689 9855"
+    assert parse_slot(slot, [card, "4556 7375"], council, {}).value is None
+    assert parse_slot(slot, ["4556 7375", card], council, {}).value is None

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 from tests.voicebot.speech.conftest import phone_line, silence, to_16k
 from voicebot.speech.base import Hints
 from voicebot.speech.engines import SpeechEngines
+from voicebot.speech.whisper import trim_restart
 
 
 def words(text: str) -> str:
@@ -86,6 +87,16 @@ def test_a_runaway_decode_is_detected(engines: SpeechEngines) -> None:
     assert recognizer._ran_away("the the the the the the the the the the the the the", 13, request)
     assert not recognizer._ran_away("yes that's right", 5, request)
     loop.close()
+
+
+def test_a_sentence_started_again_by_the_decoder_is_cut_where_it_restarts() -> None:
+    assert trim_restart("Can I speak to a person, please? Can I speak to a person,") == (
+        "Can I speak to a person, please?")
+    # a word among the figures says it is the sentence again, not digits that repeat
+    assert trim_restart("It's 4.0042740. It's 4.0042740.") == "It's 4.0042740."
+    assert trim_restart("It's 4002 5985. It's 4002") == "It's 4002 5985."
+    assert trim_restart("4004 4004") == "4004 4004"  # an account number said in two groups
+    assert trim_restart("It's 4002 5985. It's") == "It's 4002 5985. It's"
 
 
 async def test_an_answer_said_again_by_the_decoder_is_kept_without_a_second_decode(
