@@ -421,8 +421,7 @@ class Listener:
     def _audio(self) -> np.ndarray:
         """The turn's audio for Whisper: up to a little after the last voice, with long pauses
         inside it shortened (Whisper tends to drop the words before a long silence)."""
-        tail = int(TAIL_SECONDS / self._window_seconds)
-        end = min(len(self._utterance), self._voiced_end + tail)
+        end = self._audio_end()
         longest = int(MAX_PAUSE_SECONDS / self._window_seconds)
         dropped, run = set(), 0
         quiet = set(self._quiet)
@@ -433,6 +432,11 @@ class Listener:
         kept = [w for i, w in enumerate(self._utterance[:end]) if i not in dropped]
         return np.concatenate(kept) if kept else np.zeros(0, dtype=np.float32)
 
+    def _audio_end(self) -> int:
+        """The window the turn's audio ends at: a little after the last voice."""
+        tail = int(TAIL_SECONDS / self._window_seconds)
+        return min(len(self._utterance), self._voiced_end + tail)
+
     def _start_partial(self) -> None:
         """During a pause: transcribe what was said so far, to learn if it is a whole answer."""
         if self._hints.is_complete is None:
@@ -440,7 +444,8 @@ class Listener:
         if self._partial is not None and not self._partial.done():
             self._partial.cancel()  # of audio the caller has since added to: give way
         self._partial_at = self._voiced_end
-        self._decode_ahead(dataclasses.replace(self._hints, partial=True))
+        pause = (self._audio_end() - self._voiced_end) * self._window_seconds
+        self._decode_ahead(dataclasses.replace(self._hints, partial=True, pause=pause))
 
     def _late_decode_due(self) -> bool:
         """The partial of this audio was given up (it held no whole value), and the long pause

@@ -36,6 +36,9 @@ class Hints:
     """The language to decode in (``cy`` for a call held in Welsh)."""
     partial: bool = False
     """A speculative decode during a pause: it goes after final ones, and may be dropped."""
+    pause: float = 0.0
+    """Seconds of the caller's pause the audio ends with (a partial's), so the recogniser can
+    tell a value said in the voice from one finished in the quiet after it."""
     weigh: str = ""
     """A reading to weigh against this decode's own (``Transcript.reading_gap``): a second
     opinion is asked whether words a primed decode heard are as likely without the priming."""

@@ -29,6 +29,7 @@ from faster_whisper.feature_extractor import FeatureExtractor
 from faster_whisper.tokenizer import Tokenizer
 
 from voicebot.errors import RecognitionError
+from voicebot.speech.alignment import said_before_the_pause
 from voicebot.speech.base import SAMPLE_RATE, Hints, Transcript
 from voicebot.speech.expected import (
     SPELLED,
@@ -87,6 +88,8 @@ class _Request:
     partial: bool = False
     voiced: float = 0.0
     """Seconds of the audio that carry voice (measured for account numbers only)."""
+    pause: float = 0.0
+    """Seconds of pause at the end of the audio (``Hints.pause``)."""
     weigh: str = ""
     """A reading to weigh against the decode's own (``Hints.weigh``)."""
 
@@ -155,7 +158,7 @@ class WhisperRecognizer:
         request = _Request(features, self._prompt(hints), audio.size / SAMPLE_RATE,
                            loop.create_future(), hints.expect, hints.candidates,
                            arrived=time.monotonic(), partial=hints.partial, voiced=voiced,
-                           weigh=hints.weigh.strip())
+                           weigh=hints.weigh.strip(), pause=hints.pause)
         self._ensure_worker().put(request)
         return await request.future
 
@@ -301,6 +304,9 @@ class WhisperRecognizer:
             if request.partial and not whole_shaped(transcript.text, request.expect):
                 transcripts.append(None)  # not a whole value yet: no rescoring for a partial
                 continue
+            if request.partial and not self._said_in_the_voice(request, encoded, transcript):
+                transcripts.append(None)  # finished from the prompt's list, in the pause
+                continue
             if request.expect in RESCORED and request.candidates and encoded.size:
                 transcript = self._rescorer.best(encoded, request.prompt, transcript,
                                                  request.candidates, request.expect)
@@ -311,6 +317,20 @@ class WhisperRecognizer:
                 transcript = self._weighed(request, encoded, transcript)
             transcripts.append(transcript)
         return transcripts
+
+    def _said_in_the_voice(self, request: _Request, encoded: np.ndarray,
+                           transcript: Transcript) -> bool:
+        """A partial's spelled value was said before the pause, not written in it
+        (``speech/alignment.py``); a decode whose encoded audio was not kept is not judged."""
+        if request.expect not in SPELLED or not encoded.size or not transcript.text.strip():
+            return True
+        said = said_before_the_pause(self.model, self.tokenizer, encoded, request.prompt,
+                                     transcript.text, request.seconds, request.pause,
+                                     request.expect)
+        if not said:
+            _LOGGER.debug("partial %r: its last piece lies in the pause (%.2f s of audio, "
+                          "%.2f s of pause)", transcript.text, request.seconds, request.pause)
+        return said
 
     def _found_number(self, request: _Request, encoded: np.ndarray, transcript: Transcript
                       ) -> Transcript:
