@@ -59,9 +59,6 @@ def digits_only_suppression(tokenizer: Any) -> list[int]:
             encoded = tokenizer.encode(form)
             if len(encoded) == 1:  # other forms only whole, so pieces cannot combine
                 allowed.update(encoded)
-        if "'" in word:  # a sentence may begin with it ("It's four ..."): " It" + "'s"
-            allowed.update(tokenizer.encode(" " + word.capitalize()))
-            allowed.update(tokenizer.encode(word.capitalize()))
     for mark in _PUNCTUATION:
         allowed.update(tokenizer.encode(mark))
     suppressed = []
