@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from voicebot.language.spoken import find_postcode
-from voicebot.speech.expected import repeated
+from voicebot.speech.expected import repeated, spelled_piece
 
 FRAME_SECONDS = 0.02
 """One step of Whisper's encoder output (two 10 ms feature frames)."""
@@ -39,7 +39,7 @@ def last_piece_start(model: Any, tokenizer: Any, encoded: np.ndarray, prompt: li
     tokens = [tokenizer.decode([token]) for token in ids]
     last = _completing(tokens, expect)
     if last is None:
-        pieces = [k for k, token in enumerate(tokens) if _piece(token)]
+        pieces = [k for k, token in enumerate(tokens) if spelled_piece(token.strip())]
         if not pieces:
             return None
         last = pieces[-1]
@@ -55,11 +55,6 @@ def said_before_the_pause(model: Any, tokenizer: Any, encoded: np.ndarray, promp
     that ends the audio."""
     start = last_piece_start(model, tokenizer, encoded, prompt, text, seconds, expect)
     return start is None or start <= seconds - pause - LAST_PIECE_SECONDS
-
-
-def _piece(token: str) -> bool:
-    word = "".join(c for c in token if c.isalnum())
-    return bool(word) and (any(c.isdigit() for c in word) or word.isupper())
 
 
 def _completing(tokens: list[str], expect: str | None) -> int | None:

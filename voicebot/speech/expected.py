@@ -217,16 +217,16 @@ def embed(candidate: str, sentence: str, kind: str | None = None) -> tuple[str, 
     start, stop = best_span
     if best == 0.0:
         return None
-    while start > 0 and _piece(tokens[start - 1]):
+    while start > 0 and spelled_piece(tokens[start - 1]):
         start -= 1  # spelled pieces next to the stretch belong to the same value
-    while stop < len(tokens) and _piece(tokens[stop]):
+    while stop < len(tokens) and spelled_piece(tokens[stop]):
         stop += 1
     written = render(candidate, kind, tokens[start:stop])
     tail = tokens[stop - 1][-1] if tokens[stop - 1][-1] in ".,?" else ""
     return " ".join([*tokens[:start], written + tail, *tokens[stop:]]), written
 
 
-def _piece(token: str) -> bool:
+def spelled_piece(token: str) -> bool:
     """A token that is part of a spelled value: digits, or capitals ("2QT", "MNBA", "Q")."""
     core = token.strip(".,?!-")
     return bool(core) and len(core) <= 4 and (

@@ -37,3 +37,17 @@ def frames(pcm: bytes, size: int = 320) -> list[bytes]:
 
 def to_16k(pcm8: bytes) -> np.ndarray:
     return resample(pcm16_to_float(pcm8), 8000, 16000)
+
+
+def encoded(recognizer: object, audio: np.ndarray) -> np.ndarray:
+    """``audio`` (16 kHz) through Whisper's encoder on the window the recogniser fits it to,
+    as the recogniser keeps it for rescoring and alignment."""
+    import ctranslate2
+
+    from voicebot.speech.whisper import _fit
+
+    features = recognizer._features(audio)  # type: ignore[attr-defined]
+    window = recognizer._window(features.shape[-1])  # type: ignore[attr-defined]
+    storage = ctranslate2.StorageView.from_array(
+        np.ascontiguousarray(_fit(features, window)[None]))
+    return np.asarray(recognizer.model.encode(storage))  # type: ignore[attr-defined]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from tests.voicebot.speech.conftest import phone_line, silence, to_16k
-from tests.voicebot.speech.test_expected import POSTCODES, _storage
+from tests.voicebot.speech.conftest import encoded, phone_line, silence, to_16k
+from tests.voicebot.speech.test_expected import POSTCODES
 from voicebot.speech.alignment import last_piece_start, said_before_the_pause
 from voicebot.speech.base import Hints
 from voicebot.speech.engines import SpeechEngines
@@ -20,13 +19,12 @@ PAUSE = 0.16
 def _placed(engines: SpeechEngines, said: str, written: str) -> tuple[float | None, bool]:
     recognizer = engines.recognizer
     audio = to_16k(phone_line(engines, said) + silence(PAUSE))
-    encoded = np.asarray(recognizer.model.encode(_storage(recognizer._features(audio),
-                                                          recognizer)))
     prompt = recognizer._prompt(Hints(expect="postcode", phrases=POSTCODES))
     seconds = audio.size / 16000
-    start = last_piece_start(recognizer.model, recognizer.tokenizer, encoded, prompt, written,
-                             seconds)
-    return start, said_before_the_pause(recognizer.model, recognizer.tokenizer, encoded,
+    audio_encoded = encoded(recognizer, audio)
+    start = last_piece_start(recognizer.model, recognizer.tokenizer, audio_encoded, prompt,
+                             written, seconds)
+    return start, said_before_the_pause(recognizer.model, recognizer.tokenizer, audio_encoded,
                                         prompt, written, seconds, PAUSE)
 
 

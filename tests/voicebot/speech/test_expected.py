@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from tests.voicebot.speech.conftest import phone_line, to_16k
+from tests.voicebot.speech.conftest import encoded, phone_line, to_16k
 from voicebot.errors import RecognitionError
 from voicebot.speech.base import Hints, Transcript
 from voicebot.speech.engines import SpeechEngines
@@ -65,12 +64,11 @@ async def test_a_misheard_postcode_is_put_right_from_the_councils_list(
     heard = await engines.recognizer.transcribe(audio, hints)
     assert "LS6 2QT" in heard.text
     recognizer = engines.recognizer
-    features = recognizer._features(audio)
     rescorer = recognizer._rescorer
-    encoded = np.asarray(recognizer.model.encode(_storage(features, recognizer)))
     prompt = recognizer._prompt(hints)
     wrong = Transcript("It's LS6 LF6.", 0.4)
-    assert rescorer.best(encoded, prompt, wrong, POSTCODES).text == "It's LS6 2QT."
+    assert rescorer.best(encoded(recognizer, audio), prompt, wrong,
+                         POSTCODES).text == "It's LS6 2QT."
 
 
 async def test_a_postcode_from_outside_the_area_is_heard_as_said(engines: SpeechEngines) -> None:
@@ -78,20 +76,10 @@ async def test_a_postcode_from_outside_the_area_is_heard_as_said(engines: Speech
     elsewhere = (*(p for p in POSTCODES if p != "LS6 2QT"), "YO1 7DA")
     recognizer = engines.recognizer
     hints = Hints(expect="postcode", candidates=elsewhere)
-    encoded = np.asarray(recognizer.model.encode(_storage(recognizer._features(audio),
-                                                          recognizer)))
     said = Transcript("LS6 2QT.", 0.8)
-    kept = recognizer._rescorer.best(encoded, recognizer._prompt(hints), said, elsewhere)
+    kept = recognizer._rescorer.best(encoded(recognizer, audio), recognizer._prompt(hints), said,
+                                     elsewhere)
     assert kept.text == "LS6 2QT."
-
-
-def _storage(features: np.ndarray, recognizer: object) -> object:
-    import ctranslate2
-
-    from voicebot.speech.whisper import _fit
-
-    window = recognizer._window(features.shape[-1])  # type: ignore[attr-defined]
-    return ctranslate2.StorageView.from_array(np.ascontiguousarray(_fit(features, window)[None]))
 
 
 pytestmark = pytest.mark.slow
